@@ -1,0 +1,69 @@
+package gitlabci
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseMergeKeys(t *testing.T) {
+	src := `
+.base: &base
+  stage: test
+  script: [a]
+job:
+  <<: *base
+  script: [b]
+`
+	n, err := ParseDocument("x.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := n.Get("job")
+	if got := job.Get("stage").Value; got != "test" {
+		t.Errorf("stage = %q", got)
+	}
+	if got := job.Get("script").Items[0].Value; got != "b" {
+		t.Errorf("script = %q, explicit key must win over merge", got)
+	}
+	if p := job.Get("stage").Pos; p.Line != 3 || p.File != "x.yml" {
+		t.Errorf("merged value keeps its own position, got %v", p)
+	}
+}
+
+func TestParseBadInput(t *testing.T) {
+	var laughs strings.Builder
+	laughs.WriteString("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n")
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		laughs.WriteString(n + ": &" + n + " [*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + "]\n")
+		prev = n
+	}
+	tests := []struct {
+		name, src, want string
+	}{
+		{"billion laughs", laughs.String(), "expand to more than"},
+		{"bad yaml", "a: [1, 2\nb: c", "x.yml:"},
+		{"tab", "a:\n\tb: c\n", "x.yml:2"},
+		{"duplicate key", "a: 1\na: 2\n", "x.yml:2:1: key \"a\" is defined twice"},
+		{"binary", "a: \x00\x01\x02", "not text"},
+		{"huge", "a: " + strings.Repeat("x", 50<<20), "limited to 2.0 MiB"},
+		{"bad reference", "a: !reference x", "!reference must tag a list"},
+		{"deep", strings.Repeat("[", 200) + strings.Repeat("]", 200), "nesting deeper"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := ParseDocument("x.yml", []byte(tt.src))
+			if err == nil {
+				t.Fatalf("no error")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+}
