@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strconv"
 
@@ -264,4 +265,44 @@ func byteSize(n int) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// ParseFile reads and parses the single-document pipeline file at path;
+// name is how positions and errors refer to it (usually relative to the
+// project). The size limit is checked before reading.
+func ParseFile(path, name string) (*Node, error) {
+	src, err := readLimited(path, name)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDocument(name, src)
+}
+
+// readLimited reads a pipeline file, refusing files over MaxFileSize
+// without reading them whole.
+func readLimited(path, name string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errorf(pipeline.Pos{File: name}, "", "%v", unwrapPathError(err))
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, errorf(pipeline.Pos{File: name}, "", "read: %v", unwrapPathError(err))
+	}
+	if len(src) > MaxFileSize {
+		if st, err := f.Stat(); err == nil {
+			return nil, errorf(pipeline.Pos{File: name}, "split it with include: local", "file is %s; pipeline files are limited to %s", byteSize(int(st.Size())), byteSize(MaxFileSize))
+		}
+		return nil, errorf(pipeline.Pos{File: name}, "split it with include: local", "file is larger than %s, the limit for pipeline files", byteSize(MaxFileSize))
+	}
+	return src, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s %s", pe.Op, pe.Err)
+	}
+	return err
 }
