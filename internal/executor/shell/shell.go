@@ -1,0 +1,190 @@
+// Package shell is the executor that runs jobs with bash on the host, in the
+// job's workspace, like GitLab Runner's shell executor. Each step runs in a
+// process group of its own, so a timeout or a cancel stops every process the
+// script started, and nothing the step left behind survives it.
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gantry-ci/gantry/internal/executor"
+)
+
+// DefaultKillGrace is how long a step's processes get between SIGTERM and
+// SIGKILL.
+const DefaultKillGrace = 5 * time.Second
+
+// pipeDrain bounds the wait for output after the step's processes are gone:
+// a daemon that escaped the group (setsid) may hold the pipe open forever.
+const pipeDrain = 2 * time.Second
+
+// Config configures the shell backend. The zero value works.
+type Config struct {
+	// Bash is the shell to run; default "bash" from PATH.
+	Bash string
+	// KillGrace is the SIGTERM-to-SIGKILL delay; default DefaultKillGrace.
+	KillGrace time.Duration
+	// Env is the base environment of every step; nil means os.Environ(),
+	// as GitLab's shell executor inherits the runner's environment.
+	Env []string
+}
+
+// Backend runs jobs on the host. It is safe for concurrent use.
+type Backend struct {
+	cfg Config
+}
+
+// New returns a shell Backend.
+func New(cfg Config) *Backend {
+	if cfg.Bash == "" {
+		cfg.Bash = "bash"
+	}
+	if cfg.KillGrace <= 0 {
+		cfg.KillGrace = DefaultKillGrace
+	}
+	return &Backend{cfg: cfg}
+}
+
+// Name implements executor.Backend.
+func (b *Backend) Name() string { return "shell" }
+
+// Prepare implements executor.Backend. The workspace must exist; the temp
+// dir for file variables is created beside it ("<workspace>.tmp", as GitLab
+// does).
+func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Session, error) {
+	if job.Workspace == "" {
+		return nil, errors.New("prepare shell job: no workspace")
+	}
+	if fi, err := os.Stat(job.Workspace); err != nil {
+		return nil, fmt.Errorf("prepare shell job: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("prepare shell job: workspace %s is not a directory", job.Workspace)
+	}
+	if job.Log != nil {
+		if job.Image != nil && job.Image.Name != "" {
+			fmt.Fprintf(job.Log, "Ignoring image %q: the shell executor runs jobs on the host\n", job.Image.Name)
+		}
+		if len(job.Services) > 0 {
+			fmt.Fprintf(job.Log, "Ignoring %d service(s): the shell executor does not start services\n", len(job.Services))
+		}
+	}
+	tmp := strings.TrimRight(job.Workspace, "/") + ".tmp"
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, fmt.Errorf("prepare shell job: %w", err)
+	}
+	env := b.cfg.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	// Variables bash cannot export still reach the job's processes.
+	for _, v := range job.Env {
+		if !v.File {
+			env = append(env[:len(env):len(env)], v.Name+"="+v.Value)
+		}
+	}
+	return &session{b: b, job: job, tmp: tmp, env: env}, nil
+}
+
+type session struct {
+	b    *Backend
+	job  *executor.Job
+	tmp  string
+	env  []string
+	once sync.Once
+}
+
+func (s *session) Paths() executor.Paths {
+	return executor.Paths{ProjectDir: s.job.Workspace, TempDir: s.tmp}
+}
+
+// Run implements executor.Session.
+func (s *session) Run(ctx context.Context, step *executor.Step, out io.Writer) (int, error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return -1, fmt.Errorf("run %s: %w", step.Name, err)
+	}
+	cmd := exec.Command(s.b.cfg.Bash, "--noprofile", "--norc")
+	cmd.Dir = s.job.Workspace
+	cmd.Env = s.env
+	cmd.Stdin = strings.NewReader(step.Script)
+	// One pipe for both streams keeps their order; an *os.File means Wait
+	// does not wait for our copy, which must outlive background children.
+	cmd.Stdout, cmd.Stderr = pw, pw
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		return -1, fmt.Errorf("run %s: %w", step.Name, err)
+	}
+	pw.Close()
+	pgid := cmd.Process.Pid
+
+	copied := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 64<<10)
+		_, err := io.CopyBuffer(out, pr, buf)
+		copied <- err
+	}()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	var waitErr error
+	stopped := false
+	select {
+	case waitErr = <-exited:
+	case <-ctx.Done():
+		stopped = true
+		waitErr = terminate(pgid, s.b.cfg.KillGrace, exited)
+	}
+	// Whatever the script left running in its group goes with it.
+	killGroup(pgid, s.b.cfg.KillGrace)
+
+	var copyErr error
+	select {
+	case copyErr = <-copied:
+	case <-time.After(pipeDrain):
+		pr.Close() // unblocks the copy; a process outside the group holds the pipe
+		copyErr = <-copied
+	}
+	pr.Close()
+
+	if stopped {
+		return -1, fmt.Errorf("run %s: %w: %w", step.Name, executor.ErrStopped, context.Cause(ctx))
+	}
+	code := cmd.ProcessState.ExitCode()
+	if code < 0 {
+		// Killed by a signal from outside: report it as a shell would.
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+	}
+	var exitErr *exec.ExitError
+	if waitErr != nil && !errors.As(waitErr, &exitErr) {
+		return code, fmt.Errorf("run %s: %w", step.Name, waitErr)
+	}
+	if copyErr != nil && !errors.Is(copyErr, os.ErrClosed) {
+		return code, fmt.Errorf("run %s: write output: %w", step.Name, copyErr)
+	}
+	return code, nil
+}
+
+// Cleanup implements executor.Session: it removes the temp dir (file
+// variables may hold secrets). The workspace stays.
+func (s *session) Cleanup(ctx context.Context) error {
+	var err error
+	s.once.Do(func() {
+		if rerr := os.RemoveAll(s.tmp); rerr != nil {
+			err = fmt.Errorf("cleanup %s: %w", s.job.Name, rerr)
+		}
+	})
+	return err
+}
