@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -60,5 +61,30 @@ func FuzzParse(f *testing.F) {
 		if back.String() != e.String() {
 			t.Fatalf("round trip of %q: %s != %s", src, back, e)
 		}
+	})
+}
+
+// FuzzExpand checks that expansion never panics, leaves text without $
+// alone, and that ExpandAll terminates on any reference graph, cycles
+// included, with one entry per name.
+func FuzzExpand(f *testing.F) {
+	for _, s := range []string{"$A", "${A}", "$$A", "a${}b", "${A", "$", "%A%", "$A$B", "${A:-x}", "$1x"} {
+		f.Add(s, "$B", "$A")
+	}
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		vars := Map(map[string]string{"A": a, "B": b, "C": c})
+		for _, s := range []string{a, b, c} {
+			got := Expand(s, vars)
+			if !strings.Contains(s, "$") && got != s {
+				t.Fatalf("Expand(%q) = %q without any $", s, got)
+			}
+			ExpandGitLab(s, vars)
+		}
+		list := []Var{{Name: "A", Value: a}, {Name: "B", Value: b}, {Name: "C", Value: c}, {Name: "A", Value: b + c}}
+		out := ExpandAll(list)
+		if len(out) != 3 {
+			t.Fatalf("ExpandAll returned %d entries, want 3", len(out))
+		}
+		_ = CheckCycles(list) // any answer is fine; it must return
 	})
 }
