@@ -2,6 +2,7 @@ package expr
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -31,6 +32,7 @@ type token struct {
 	kind tokKind
 	text string
 	off  int
+	re   *regexp.Regexp // the compiled pattern of a tPattern
 }
 
 // operators maps the two-character operator lexemes to their kinds.
@@ -152,11 +154,14 @@ func (l *lexer) next() (token, error) {
 				"GitLab needs /re/ with at least two characters, ending with an unescaped /",
 				"invalid regexp literal")
 		}
-		if _, _, err := compilePattern(s[:n]); err != nil {
+		re, _, err := compilePattern(s[:n])
+		if err != nil {
 			return token{}, l.errorf(start, "GitLab uses RE2 syntax: no backreferences, lookaround or possessive quantifiers",
 				"invalid regular expression %s: %v", s[:n], err)
 		}
-		return emit(tPattern, n)
+		tok, _ := emit(tPattern, n) // emit never fails
+		tok.re = re
+		return tok, nil
 	case strings.HasPrefix(s, "null"):
 		return emit(tNull, 4)
 	case keyword(s, "true"):

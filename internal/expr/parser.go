@@ -127,11 +127,7 @@ func (p *parser) operand() (*node, error) {
 	case tBool:
 		return &node{kind: tBool, b: t.text == "true"}, nil
 	case tPattern:
-		re, _, err := compilePattern(t.text)
-		if err != nil { // the lexer already compiled it
-			return nil, p.errorf(t.off, "", "invalid regular expression: %v", err)
-		}
-		return &node{kind: tPattern, text: t.text, re: re}, nil
+		return &node{kind: tPattern, text: t.text, re: t.re}, nil
 	case tLParen:
 		n, err := p.or()
 		if err != nil {
