@@ -80,6 +80,15 @@ type Workflow struct {
 	Name  string
 	Rules []Rule
 	Pos   Pos
+	// AutoCancel is workflow:auto_cancel; nil when absent.
+	AutoCancel *AutoCancel
+}
+
+// AutoCancel is workflow:auto_cancel (also settable by a workflow rule).
+// Empty fields were not given.
+type AutoCancel struct {
+	OnNewCommit  string
+	OnJobFailure string
 }
 
 // Rule is one entry of rules: (job, workflow or include).
@@ -97,6 +106,11 @@ type Rule struct {
 	// Needs replaces the job's needs when the rule matches; nil = unchanged.
 	Needs []Need
 	Pos   Pos
+	// Interruptible overrides the job's interruptible: when the rule
+	// matches; nil = unchanged.
+	Interruptible *bool
+	// AutoCancel is a workflow rule's auto_cancel:; nil = unchanged.
+	AutoCancel *AutoCancel
 }
 
 // Changes is rules:changes (the list form sets only Paths).
@@ -168,6 +182,8 @@ type Image struct {
 	PullPolicy []string
 	User       string
 	Pos        Pos
+	// Platform is docker:platform (e.g. linux/arm64).
+	Platform string
 }
 
 // Service is one entry of services:.
@@ -190,6 +206,9 @@ type Artifacts struct {
 	ExposeAs  string
 	Reports   Reports
 	Pos       Pos
+	// Access is artifacts:access (all, developer, maintainer, none);
+	// public: true/false reads as all/developer. Empty when not given.
+	Access string
 }
 
 // Reports is artifacts:reports:. Other holds report kinds gantry keeps but
@@ -219,6 +238,8 @@ type Cache struct {
 	FallbackKeys []string
 	Unprotect    bool
 	Pos          Pos
+	// KeyFilesCommits is key:files_commits (key from the files' last commits).
+	KeyFilesCommits []string
 }
 
 // Environment is environment:.
@@ -283,15 +304,16 @@ type Job struct {
 	// non-nil but empty for `needs: []`.
 	Needs []Need
 	// Dependencies is nil when absent (all earlier jobs' artifacts).
-	Dependencies  []string
-	When          When
-	StartIn       string
-	AllowFailure  AllowFailure
-	Retry         Retry
-	Timeout       time.Duration
-	Parallel      *Parallel
-	Artifacts     *Artifacts
-	Cache         []Cache
+	Dependencies []string
+	When         When
+	StartIn      string
+	AllowFailure AllowFailure
+	Retry        Retry
+	Timeout      time.Duration
+	Parallel     *Parallel
+	Artifacts    *Artifacts
+	Cache        []Cache
+	// Coverage is the coverage: regular expression without its slashes.
 	Coverage      string
 	Environment   *Environment
 	ResourceGroup string
