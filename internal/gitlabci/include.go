@@ -1,0 +1,265 @@
+package gitlabci
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/gantry-ci/gantry/internal/pipeline"
+)
+
+// includeEntry is one item of an include: list.
+type includeEntry struct {
+	kind     string // local, remote, project, template, component
+	location string
+	pos      pipeline.Pos // of the location, where errors point
+	rules    *Node
+	inputs   map[string]*Node
+}
+
+// includeKeys are the keys an include map may have, and which kinds they go with.
+var includeKeys = map[string]string{
+	"local": "", "remote": "", "project": "", "template": "", "component": "",
+	"file": "project", "ref": "project", "rules": "", "inputs": "", "integrity": "remote", "cache": "remote",
+}
+
+var includeKinds = []string{"local", "remote", "project", "template", "component"}
+
+// parseIncludes reads the value of include: (a string, a map or a list of them).
+func parseIncludes(n *Node, keyPos pipeline.Pos) ([]includeEntry, error) {
+	switch n.Kind {
+	case Null:
+		return nil, nil
+	case Scalar, Map:
+		e, err := parseInclude(n)
+		if err != nil {
+			return nil, err
+		}
+		return []includeEntry{e}, nil
+	case Seq:
+		if n.Tag == TagReference {
+			return nil, errorf(n.Pos, "write the file name", "include cannot use !reference")
+		}
+		out := make([]includeEntry, 0, len(n.Items))
+		for _, it := range n.Items {
+			e, err := parseInclude(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+		return out, nil
+	}
+	return nil, errorf(keyPos, "", "include must be a file name, a map or a list")
+}
+
+func parseInclude(n *Node) (includeEntry, error) {
+	switch n.Kind {
+	case Scalar:
+		e := includeEntry{kind: "local", location: n.Value, pos: n.Pos}
+		if isURL(n.Value) {
+			e.kind = "remote"
+		}
+		return e, nil
+	case Map:
+	default:
+		return includeEntry{}, errorf(n.Pos, "write - local: path/to/file.yml", "an include must be a file name or a map, not a %s", n.Kind)
+	}
+	var e includeEntry
+	for _, p := range n.Pairs {
+		if _, known := includeKeys[p.Key]; !known {
+			return e, errorf(p.KeyPos, "an include has one of local, remote, project, template, component, and optionally rules and inputs", "unknown include key %q", p.Key)
+		}
+		switch p.Key {
+		case "local", "remote", "project", "template", "component":
+			if e.kind != "" {
+				return e, errorf(p.KeyPos, "split it into two list items", "an include has both %s and %s", e.kind, p.Key)
+			}
+			if p.Value.Kind != Scalar {
+				return e, errorf(p.Value.Pos, "", "include:%s must be a string", p.Key)
+			}
+			e.kind, e.location, e.pos = p.Key, p.Value.Value, p.Value.Pos
+		case "rules":
+			e.rules = p.Value
+		case "inputs":
+			if p.Value.IsNull() {
+				continue
+			}
+			if p.Value.Kind != Map {
+				return e, errorf(p.Value.Pos, "", "include:inputs must be a map of input names to values")
+			}
+			e.inputs = make(map[string]*Node, len(p.Value.Pairs))
+			for _, ip := range p.Value.Pairs {
+				e.inputs[ip.Key] = ip.Value
+			}
+		}
+	}
+	if e.kind == "" {
+		return e, errorf(n.Pos, "", "an include needs one of %s", strings.Join(includeKinds, ", "))
+	}
+	for _, p := range n.Pairs {
+		if with := includeKeys[p.Key]; with != "" && with != e.kind {
+			return e, errorf(p.KeyPos, "", "include:%s goes with include:%s, not include:%s", p.Key, with, e.kind)
+		}
+	}
+	return e, nil
+}
+
+func isURL(s string) bool {
+	i := strings.Index(s, "://")
+	if i <= 0 {
+		return false
+	}
+	for _, c := range s[:i] {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// expand turns an include entry into the files it names: none when its
+// rules exclude it, several for a wildcard path.
+func (r *resolver) expand(e includeEntry) ([]source, error) {
+	if e.rules != nil {
+		ok, err := r.rulesMatch(e.rules)
+		if err != nil || !ok {
+			return nil, err
+		}
+	}
+	loc := expandExisting(e.location, r.vars)
+	switch e.kind {
+	case "remote":
+		if err := checkYAMLExt(strings.SplitN(strings.SplitN(loc, "?", 2)[0], "#", 2)[0], e.pos); err != nil {
+			return nil, err
+		}
+		return []source{{kind: "remote", location: loc}}, nil
+	case "local":
+	default:
+		return nil, errorf(e.pos, "vendor the file into the repository and use include:local", "include:%s is not available without a GitLab instance", e.kind)
+	}
+	name, ok := cleanLocal(loc)
+	if !ok {
+		return nil, errorf(e.pos, "include:local paths are relative to the project root", "%s is outside the project directory", loc)
+	}
+	if err := checkYAMLExt(name, e.pos); err != nil {
+		return nil, err
+	}
+	if !strings.Contains(name, "*") {
+		return []source{{kind: "local", location: name}}, nil
+	}
+	names, err := r.glob(name)
+	if err != nil {
+		return nil, errorf(e.pos, "", "include %s: %v", name, err)
+	}
+	if len(names) == 0 {
+		return nil, errorf(e.pos, "check the pattern: * stays within a directory, ** crosses directories", "no file matches %s", name)
+	}
+	out := make([]source, len(names))
+	for i, n := range names {
+		out[i] = source{kind: "local", location: n}
+	}
+	return out, nil
+}
+
+func checkYAMLExt(name string, pos pipeline.Pos) error {
+	if strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml") {
+		return nil
+	}
+	return errorf(pos, "included files must end in .yml or .yaml", "included file %s does not have a YAML extension", name)
+}
+
+// cleanLocal normalizes a project-relative path (a leading / is optional,
+// as in GitLab) and refuses paths that climb out of the project.
+func cleanLocal(p string) (string, bool) {
+	c := path.Clean(strings.TrimLeft(p, "/"))
+	if c == "." || c == ".." || strings.HasPrefix(c, "../") {
+		return "", false
+	}
+	return c, true
+}
+
+// glob lists project files matching an include:local wildcard the way
+// GitLab does (Repository#search_files_by_wildcard_path): ** matches any
+// characters including /, * any characters but /. So configs/**.yml
+// matches files at any depth under configs, and configs/**/*.yml only
+// files in its subdirectories. This differs from doublestar, where ** is
+// only special as a whole path segment.
+func (r *resolver) glob(pattern string) ([]string, error) {
+	var re strings.Builder
+	re.WriteString("^")
+	for i, part := range strings.Split(pattern, "**") {
+		if i > 0 {
+			re.WriteString(".*")
+		}
+		for j, lit := range strings.Split(part, "*") {
+			if j > 0 {
+				re.WriteString("[^/]*")
+			}
+			re.WriteString(regexp.QuoteMeta(lit))
+		}
+	}
+	re.WriteString("$")
+	rx, err := regexp.Compile(re.String())
+	if err != nil {
+		return nil, err
+	}
+	// Walk only below the literal directory prefix of the pattern.
+	base := "."
+	if i := strings.LastIndex(pattern[:strings.Index(pattern, "*")], "/"); i >= 0 {
+		base = pattern[:i]
+	}
+	var out []string
+	err = fs.WalkDir(r.root.FS(), base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == base {
+				return fs.SkipAll // no such directory: no match
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if rx.MatchString(p) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// readLocal reads a project file, refusing anything outside the project
+// (os.Root follows symlinks only within it) and files over MaxFileSize.
+func (r *resolver) readLocal(name string, at pipeline.Pos) ([]byte, error) {
+	f, err := r.root.Open(name)
+	if err != nil {
+		msg := "cannot be read"
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			msg = "does not exist"
+		case strings.Contains(err.Error(), "escapes"):
+			msg = "is outside the project directory (through a symlink)"
+		}
+		return nil, errorf(at, "paths are relative to the project root", "file %s %s", name, msg)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, errorf(at, "", "%s is a directory, not a file", name)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, errorf(at, "", "read %s: %v", name, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, errorf(at, "split it into smaller files", "%s is larger than %s, the limit for pipeline files", name, byteSize(MaxFileSize))
+	}
+	return data, nil
+}
