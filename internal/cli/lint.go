@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/gantry-ci/gantry/internal/gitlabci"
+	"github.com/spf13/cobra"
+)
+
+func init() { commands = append(commands, lintCmd) }
+
+// lintProblem is one error in `gantry lint --json` output.
+type lintProblem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Col     int    `json:"col"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+func lintCmd(e *env) *cobra.Command {
+	var (
+		ff         fileFlags
+		asJSON     bool
+		schemaOnly bool
+	)
+	cmd := &cobra.Command{
+		Use:   "lint",
+		Short: "Validate a pipeline file (exit 0 valid, 2 invalid)",
+		Long: `Validate a pipeline file: includes, extends, !reference, every keyword and
+value, needs and stages. Each problem is reported as file:line:col with what is
+wrong and how to fix it.
+
+--schema-only checks structure only, as GitLab's editor schema does: no
+includes, no extends or !reference resolution, no cross-job checks.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, file, err := ff.locate()
+			if err != nil {
+				return err
+			}
+			var problems []*gitlabci.Error
+			if schemaOnly {
+				doc, err := gitlabci.ParseFile(filepath.Join(dir, file), file)
+				if err != nil {
+					problems = gitlabci.Errors(err)
+				} else {
+					problems = gitlabci.CheckSchema(doc)
+				}
+			} else if _, err := ff.load(cmd.Context(), nil); err != nil {
+				problems = gitlabci.Errors(err)
+			}
+			if asJSON {
+				out := struct {
+					Valid  bool          `json:"valid"`
+					Errors []lintProblem `json:"errors"`
+				}{Valid: len(problems) == 0, Errors: []lintProblem{}}
+				for _, p := range problems {
+					out.Errors = append(out.Errors, lintProblem{File: p.Pos.File, Line: p.Pos.Line, Col: p.Pos.Col, Message: p.Msg, Hint: p.Hint})
+				}
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(out); err != nil {
+					return err
+				}
+			} else {
+				for _, p := range problems {
+					fmt.Fprintln(e.stdout, p.Error())
+				}
+				if len(problems) == 0 {
+					fmt.Fprintf(e.stdout, "%s is valid\n", file)
+				}
+			}
+			if len(problems) > 0 {
+				return silent(ExitInvalid)
+			}
+			return nil
+		},
+	}
+	ff.register(cmd.Flags())
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	cmd.Flags().BoolVar(&schemaOnly, "schema-only", false, "check structure only, like GitLab's editor schema")
+	return cmd
+}

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/gantry-ci/gantry/internal/gitlabci"
+	"github.com/gantry-ci/gantry/internal/pipeline"
+	"github.com/spf13/pflag"
+)
+
+// DefaultPipelineFile is the pipeline file gantry reads when -f is not given.
+const DefaultPipelineFile = ".gitlab-ci.yml"
+
+// fileFlags locate the project and its pipeline file; every command that
+// reads a pipeline embeds them.
+type fileFlags struct {
+	dir  string
+	file string
+}
+
+func (f *fileFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.dir, "directory", "C", "", "run as if gantry was started in `DIR`")
+	fs.StringVarP(&f.file, "file", "f", "", "pipeline `FILE`, relative to the project directory (default "+DefaultPipelineFile+")")
+}
+
+// locate returns the project directory and the pipeline file relative to
+// it. Without -f, a directory with no .gitlab-ci.yml falls back to the root
+// of its git repository, as gitlab-ci-local does.
+func (f *fileFlags) locate() (dir, file string, err error) {
+	dir = f.dir
+	if dir == "" {
+		if dir, err = os.Getwd(); err != nil {
+			return "", "", err
+		}
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return "", "", err
+	}
+	if f.file != "" {
+		file = f.file
+		if filepath.IsAbs(file) {
+			if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+				file = rel
+			} else {
+				dir, file = filepath.Dir(file), filepath.Base(file)
+			}
+		}
+		return dir, file, nil
+	}
+	file = DefaultPipelineFile
+	if _, err := os.Stat(filepath.Join(dir, file)); err == nil {
+		return dir, file, nil
+	}
+	top, gerr := gitTopLevel(dir)
+	if gerr == nil {
+		if _, err := os.Stat(filepath.Join(top, file)); err == nil {
+			return top, file, nil
+		}
+	}
+	return "", "", withCode(ExitInvalid, fmt.Errorf("no %s in %s (use -f FILE or -C DIR)", file, dir))
+}
+
+func gitTopLevel(dir string) (string, error) {
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// loaded is a pipeline file read through the frontend.
+type loaded struct {
+	dir, file string
+	doc       *gitlabci.Node
+	pipeline  *pipeline.Pipeline
+}
+
+// load resolves and decodes the pipeline file. vars are the CI variables
+// include:rules may test.
+func (f *fileFlags) load(ctx context.Context, vars func(string) (string, bool)) (*loaded, error) {
+	dir, file, err := f.locate()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := gitlabci.Resolve(ctx, gitlabci.Options{Dir: dir, File: file, Vars: vars})
+	if err != nil {
+		return nil, invalid(err)
+	}
+	p, err := gitlabci.Decode(doc)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	return &loaded{dir: dir, file: file, doc: doc, pipeline: p}, nil
+}
+
+// invalid marks frontend errors as invalid input (exit 2), one per line.
+func invalid(err error) error {
+	errs := gitlabci.Errors(err)
+	if len(errs) <= 1 {
+		return withCode(ExitInvalid, err)
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return withCode(ExitInvalid, errors.New(strings.Join(msgs, "\n")))
+}
