@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -99,15 +98,5 @@ func (f *fileFlags) load(ctx context.Context, vars func(string) (string, bool)) 
 	return &loaded{dir: dir, file: file, doc: doc, pipeline: p}, nil
 }
 
-// invalid marks frontend errors as invalid input (exit 2), one per line.
-func invalid(err error) error {
-	errs := gitlabci.Errors(err)
-	if len(errs) <= 1 {
-		return withCode(ExitInvalid, err)
-	}
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
-		msgs[i] = e.Error()
-	}
-	return withCode(ExitInvalid, errors.New(strings.Join(msgs, "\n")))
-}
+// invalid marks frontend errors as invalid input (exit 2).
+func invalid(err error) error { return withCode(ExitInvalid, err) }

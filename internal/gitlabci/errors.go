@@ -49,9 +49,12 @@ func Errors(err error) []*Error {
 			}
 			return
 		}
-		var e *Error
-		if errors.As(err, &e) {
+		if e, ok := err.(*Error); ok {
 			out = append(out, e)
+			return
+		}
+		if inner := errors.Unwrap(err); inner != nil {
+			walk(inner)
 			return
 		}
 		out = append(out, &Error{Msg: err.Error()})
