@@ -156,8 +156,6 @@ func startIn(d time.Duration) jobOpt {
 	return func(j *plan.Job) { j.When = pipeline.WhenDelayed; j.StartIn = d }
 }
 
-func scriptOf(cmds ...string) jobOpt { return func(j *plan.Job) { j.Spec.Script = cmds } }
-
 func variable(name, value string, masked bool) jobOpt {
 	return func(j *plan.Job) {
 		j.Variables = append(j.Variables, plan.Variable{Name: name, Value: value, Masked: masked})
