@@ -1,0 +1,117 @@
+package plan
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/gantry-ci/gantry/internal/pipeline"
+	"github.com/google/go-cmp/cmp"
+)
+
+func changesRule(compareTo string, paths ...string) pipeline.Rule {
+	return pipeline.Rule{Changes: &pipeline.Changes{Paths: paths, CompareTo: compareTo}}
+}
+
+func existsRule(globs ...string) pipeline.Rule { return pipeline.Rule{Exists: globs} }
+
+func names(p *Plan) []string {
+	out := []string{}
+	for _, j := range p.Jobs {
+		out = append(out, j.Name)
+	}
+	return out
+}
+
+func TestChanges(t *testing.T) {
+	jobs := func() *pipeline.Pipeline {
+		return pl(
+			mk("always", "test"),
+			mk("docs", "test", rules(changesRule("", "docs/**/*", "README.md"))),
+			mk("py", "test", rules(changesRule("", "**/*.{py,pyi}"))),
+			mk("dot", "test", rules(changesRule("", "*"))),
+			mk("var", "test", matrix(pipeline.MatrixEntry{mv("FILE", "foo", "bar")}), rules(changesRule("", "${FILE}"))),
+			mk("only-changes", "test", func(j *pipeline.Job) { j.Only = &pipeline.Filter{Changes: []string{"Dockerfile"}} }),
+			mk("except-changes", "test", func(j *pipeline.Job) { j.Except = &pipeline.Filter{Changes: []string{"docs/*"}} }),
+		)
+	}
+	all := []string{"always", "docs", "py", "dot", "var: [foo]", "var: [bar]", "only-changes"}
+	tests := []struct {
+		name    string
+		t       Trigger
+		changed []string
+		want    []string
+	}{
+		{"unknown changes are true", branch("main"), nil, all},
+		{"nothing changed", branch("main"), []string{}, []string{"always", "except-changes"}},
+		{"docs", branch("main"), []string{"docs/guide/a.md"}, []string{"always", "docs", "except-changes"}}, // * stays in docs/
+		{"docs top", branch("main"), []string{"docs/a.md"}, []string{"always", "docs"}},
+		{"deep python", branch("main"), []string{"src/pkg/x.pyi", ".env"}, []string{"always", "py", "dot", "except-changes"}},
+		{"matrix variable in path", branch("main"), []string{"foo", "Dockerfile"}, []string{"always", "dot", "var: [foo]", "only-changes", "except-changes"}},
+		{"tags always see changes", trig("v1", true, "push"), []string{}, all},
+		{"schedules always see changes", trig("main", false, "schedule"), []string{}, all},
+		{"merge requests use the list", trig("main", false, "merge_request_event"), []string{"README.md"}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := tt.t
+			tr.Changed = tt.changed
+			p := jobs()
+			if tr.Source == "merge_request_event" {
+				// Default only: excludes merge requests; give every job rules.
+				p = pl(mk("docs", "test", rules(changesRule("", "README.md"))), mk("py", "test", rules(changesRule("", "*.py"))))
+				tt.want = []string{"docs"}
+			}
+			got, err := New(p, tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, names(got)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestChangesCompareTo(t *testing.T) {
+	p := pl(mk("job", "test", rules(changesRule("refs/heads/$TARGET", "api/*"))), mk("x", "test"))
+	var asked string
+	tr := branch("feature", "TARGET=main")
+	tr.Changed = []string{} // the push itself changed nothing
+	tr.ChangedSince = func(ref string) ([]string, error) {
+		asked = ref
+		return []string{"api/v1.go"}, nil
+	}
+	got := mustNew(t, p, tr)
+	if asked != "refs/heads/main" || len(got.Jobs) != 2 {
+		t.Errorf("asked %q, jobs %v", asked, names(got))
+	}
+	tr.ChangedSince = func(string) ([]string, error) { return nil, errors.New("unknown revision") }
+	if _, err := New(p, tr); err == nil {
+		t.Error("want an error for a bad compare_to")
+	}
+}
+
+func TestExists(t *testing.T) {
+	p := pl(
+		mk("file", "test", rules(existsRule("exists.file"))),
+		mk("dot-slash", "test", rules(existsRule("./exists.file"))),
+		mk("dir", "test", rules(existsRule("existsDir/*"))),
+		mk("recursive", "test", rules(existsRule("existsDir/**/*"))),
+		mk("missing", "test", rules(existsRule("not-exists.file"))),
+		mk("missing-dir", "test", rules(existsRule("notExistsDir/**/*"))),
+		mk("var", "test", rules(existsRule("${DIR}/recursive.file"))),
+		mk("nested-var", "test", rules(existsRule("$NESTED"))),
+		mk("empty", "test", rules(existsRule(""))),
+		mk("directory-itself", "test", rules(existsRule("existsDir"))),
+		mk("with-if", "test", rules(pipeline.Rule{If: `$NOPE`, Exists: []string{"exists.file"}})),
+	)
+	p.Variables = modelVars("DIR=existsDir/nested", "NESTED=$DIR/recursive.file")
+	tr := branch("main")
+	tr.Files = []string{".gitlab-ci.yml", "exists.file", "existsDir/.gitkeep", "existsDir/nested/.gitkeep", "existsDir/nested/recursive.file"}
+	got := mustNew(t, p, tr)
+	// GitLab expands one level only: $NESTED stays "$DIR/recursive.file".
+	want := []string{"file", "dot-slash", "dir", "recursive", "var"}
+	if diff := cmp.Diff(want, names(got)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
