@@ -33,7 +33,12 @@ func (d *decoder) joined() error {
 	return errors.Join(errs...)
 }
 
+// sortErrors orders errors by position, keeping a final "too many
+// errors" last.
 func sortErrors(errs []*Error) {
+	if len(errs) > maxErrors {
+		errs = errs[:maxErrors]
+	}
 	slices.SortStableFunc(errs, func(a, b *Error) int {
 		return cmp.Or(strings.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
 	})

@@ -57,8 +57,13 @@ func (d *decoder) job(v val, pr Pair) *decodedJob {
 		case "variables":
 			j.Variables = d.variables(fv, false)
 		case "rules":
-			j.HasRules = true
+			// rules: null is "not specified" in GitLab (it cancels rules
+			// inherited through extends:), unlike rules: [].
 			j.Rules = d.rules(fv, ruleJob)
+			j.HasRules = !fv.n.IsNull()
+			if !j.HasRules {
+				j.Rules = nil
+			}
 		case "only":
 			j.Only = d.filter(fv)
 		case "except":
@@ -131,13 +136,13 @@ func (d *decoder) jobChecks(v val, dj *decodedJob) {
 	if dj.keys["start_in"] {
 		pos := v.n.Lookup("start_in").KeyPos
 		switch {
-		case dj.keys["rules"]:
+		case j.HasRules:
 			d.errorf(pos, "set start_in: in the rule that sets when: delayed", "job %q: start_in: can't be used with rules:", name)
 		case j.When != pipeline.WhenDelayed:
 			d.errorf(pos, "add when: delayed, or remove start_in:", "job %q: start_in: is only for when: delayed", name)
 		}
 	}
-	if dj.keys["rules"] && (dj.keys["only"] || dj.keys["except"]) {
+	if j.HasRules && (j.Only != nil || j.Except != nil) {
 		d.errorf(v.n.Lookup("rules").KeyPos, "use rules: alone; only:/except: are deprecated", "job %q: rules: can't be used with only: or except:", name)
 	}
 }
@@ -212,11 +217,17 @@ func (d *decoder) tags(v val) []string {
 	if d.unresolved(v) {
 		return nil
 	}
-	if v.n == nil || v.n.Kind != Seq || len(v.n.Items) == 0 {
-		d.fail(v, "a non-empty list of runner tags")
+	if v.n == nil || v.n.Kind != Seq {
+		d.fail(v, "a list of runner tags")
 		return nil
 	}
-	var out []string
+	// The schema wants at least one tag; Decode lets `tags: []` clear
+	// default: tags.
+	if len(v.n.Items) == 0 && !d.strict {
+		d.errorf(v.pos, "list at least one runner tag, or remove tags:", "%s must not be empty", v.path)
+		return nil
+	}
+	out := []string{}
 	for i := range v.n.Items {
 		iv := v.item(i)
 		if iv.n.Kind == Seq {

@@ -54,13 +54,27 @@ func (v val) item(i int) val {
 	return val{path: fmt.Sprintf("%s[%d]", v.path, i), n: n, pos: pos}
 }
 
+// maxErrors caps the problems reported for one file: past a few hundred
+// (a bad anchor repeated everywhere) more add nothing for the reader.
+const maxErrors = 500
+
 func (d *decoder) errorf(pos pipeline.Pos, hint, format string, args ...any) {
-	d.errs = append(d.errs, errorf(pos, hint, format, args...))
+	switch {
+	case len(d.errs) < maxErrors:
+		d.errs = append(d.errs, errorf(pos, hint, format, args...))
+	case len(d.errs) == maxErrors:
+		d.errs = append(d.errs, errorf(pos, "fix the errors above first", "too many errors; stopped reporting"))
+	}
 }
 
 // fail reports that v is not of the expected shape.
 func (d *decoder) fail(v val, want string) {
 	d.errorf(v.pos, "", "%s must be %s, got %s", v.path, want, describe(v.n))
+}
+
+// failHint is fail with a hint.
+func (d *decoder) failHint(v val, want, hint string) {
+	d.errorf(v.pos, hint, "%s must be %s, got %s", v.path, want, describe(v.n))
 }
 
 // describe names a value for messages: `a list`, `the integer 5`.
@@ -273,7 +287,7 @@ func (d *decoder) flatten(v val, depth int, out *[]string) bool {
 		case iv.n.Kind == Seq && depth < maxScriptNesting:
 			ok = d.flatten(iv, depth+1, out) && ok
 		default:
-			d.fail(iv, "a string (quote it if it looks like a number or a boolean)")
+			d.failHint(iv, "a string", "quote it if it looks like a number or a boolean")
 			ok = false
 		}
 	}

@@ -44,10 +44,19 @@ func nearest(name string, candidates []string) string {
 		}
 	}
 	limit := max(1, len([]rune(name))/3)
-	if bestDist < 0 || bestDist > limit {
-		return ""
+	if bestDist >= 0 && bestDist <= limit {
+		return best
 	}
-	return best
+	// An abbreviation ("prod" for production) is far in edits but plain
+	// to a reader.
+	if len(lname) >= 3 {
+		for _, c := range candidates {
+			if strings.HasPrefix(c, lname) {
+				return c
+			}
+		}
+	}
+	return ""
 }
 
 // suggest is the hint for an unknown keyword: the nearest valid one, or

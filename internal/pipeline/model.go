@@ -296,7 +296,8 @@ type Job struct {
 	Image        *Image
 	Services     []Service
 	Rules        []Rule
-	// HasRules distinguishes `rules: []`/`rules: null` from absent rules.
+	// HasRules distinguishes `rules: []` from absent rules. `rules: null`
+	// counts as absent, as in GitLab (it cancels rules from extends:).
 	HasRules bool
 	Only     *Filter
 	Except   *Filter
