@@ -155,6 +155,9 @@ func TestDependencies(t *testing.T) {
 			if d := strings.Join(got.Job("c").Dependencies, ","); d != tt.want {
 				t.Errorf("dependencies = %q, want %q", d, tt.want)
 			}
+			if m := strings.Join(got.Job("c").MissingDependencies, ","); strings.Contains(tt.name, "absent") != (m == "a") {
+				t.Errorf("MissingDependencies = %q", m)
+			}
 		})
 	}
 }

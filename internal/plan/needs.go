@@ -99,8 +99,8 @@ func (ev *evaluator) needTargets(j *Job, n pipeline.Need) ([]string, error) {
 }
 
 // dependencies is the list of jobs whose artifacts j restores:
-// dependencies: when given (matrix names expanded, jobs absent from this
-// pipeline skipped), else the needs that take artifacts, else every job of
+// dependencies: when given (matrix names expanded; jobs absent from this
+// pipeline skipped, as GitLab does, and noted in MissingDependencies), else the needs that take artifacts, else every job of
 // earlier stages.
 func (ev *evaluator) dependencies(pj *pending, byName map[string]*Job, needNames map[string]bool) ([]string, error) {
 	j := pj.job
@@ -132,6 +132,8 @@ func (ev *evaluator) dependencies(pj *pending, byName map[string]*Job, needNames
 			}
 			if byName[in.name] != nil {
 				deps = append(deps, in.name)
+			} else {
+				j.MissingDependencies = append(j.MissingDependencies, in.name)
 			}
 		}
 	}

@@ -113,8 +113,11 @@ type Job struct {
 	StageIndex int
 	// Spec is the job as written (after extends/default). Shared: read only.
 	Spec         *pipeline.Job
-	When         pipeline.When
-	StartIn      time.Duration
+	When    pipeline.When
+	StartIn time.Duration
+	// AllowFailure is resolved: Allowed holds the effective value (true
+	// for a job-level when: manual unless set otherwise); Set says whether
+	// the file or a rule gave it.
 	AllowFailure pipeline.AllowFailure
 	// Variables are the job's variables in precedence order (lowest
 	// first): predefined, global, job, matrix, rules, trigger. Later
@@ -146,6 +149,10 @@ type Job struct {
 	// Rule is the position of the rule that admitted the job; zero when
 	// the job has no rules.
 	Rule pipeline.Pos
+	// MissingDependencies are jobs listed in dependencies: that are not
+	// in this pipeline. GitLab ignores them; a stricter runner (like
+	// gitlab-ci-local's --validate-dependency-chain) can refuse them.
+	MissingDependencies []string
 }
 
 // Need is a resolved edge of the job DAG.

@@ -28,10 +28,11 @@ func jobPredefined(in instance, stage string) []Variable {
 func (ev *evaluator) finishVariables(pj *pending) {
 	j := pj.job
 	pre := jobPredefined(pj.inst, j.Stage)
-	pre = append(pre,
-		Variable{Name: "CI_JOB_ID", Value: strconv.Itoa(j.ID), Raw: true},
-		Variable{Name: "CI_JOB_MANUAL", Value: strconv.FormatBool(j.When == pipeline.WhenManual), Raw: true},
-	)
+	pre = append(pre, Variable{Name: "CI_JOB_ID", Value: strconv.Itoa(j.ID), Raw: true})
+	if j.When == pipeline.WhenManual {
+		// GitLab sets it only for jobs a person starts.
+		pre = append(pre, Variable{Name: "CI_JOB_MANUAL", Value: "true", Raw: true})
+	}
 	if u, ok := predefinedValue(ev.predefined, "CI_PROJECT_URL"); ok {
 		pre = append(pre, Variable{Name: "CI_JOB_URL", Value: u + "/-/jobs/" + strconv.Itoa(j.ID), Raw: true})
 	}
