@@ -72,7 +72,6 @@ func (b *bitset) set(n int) bool {
 	return !was
 }
 
-
 // ParseCoberturaFile parses the Cobertura report at path.
 func ParseCoberturaFile(path string) (*Coverage, error) {
 	f, err := os.Open(path)

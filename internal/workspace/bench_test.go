@@ -1,0 +1,108 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// benchRepo makes a committed repository of n files of about 1 KiB in
+// directories of 50, plus a few untracked ones.
+func benchRepo(b *testing.B, n int) string {
+	b.Helper()
+	root := b.TempDir()
+	git(b, root, "init", "-q", "-b", "main")
+	body := strings.Repeat("some source code line\n", 48)
+	for i := range n {
+		p := filepath.Join(root, fmt.Sprintf("pkg%03d", i/50), fmt.Sprintf("file%04d.go", i))
+		if i%50 == 0 {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	git(b, root, "add", "-A")
+	git(b, root, "commit", "-q", "-m", "bench")
+	writeFiles(b, root, map[string]string{"untracked/a.txt": "a", "untracked/b.txt": "b"})
+	return root
+}
+
+// BenchmarkCreateWorkspace measures one job's workspace (files and .git)
+// on a 5,000-file repository; the pipeline's one-off snapshot and git
+// template are made before the timer starts.
+func BenchmarkCreateWorkspace(b *testing.B) {
+	root := benchRepo(b, 5000)
+	d, err := Open(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	src, err := d.Snapshot(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { src.Close() })
+	if _, err := src.Create(ctx, "warmup"); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		// A new slug each time: replacing an old workspace is measured
+		// apart, by BenchmarkRecreateWorkspace.
+		i++
+		if _, err := src.Create(ctx, fmt.Sprintf("job-%d", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(src.Files())), "files")
+}
+
+// BenchmarkRecreateWorkspace includes removing the previous run's
+// workspace of the same job.
+func BenchmarkRecreateWorkspace(b *testing.B) {
+	root := benchRepo(b, 5000)
+	d, err := Open(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	src, err := d.Snapshot(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { src.Close() })
+	for b.Loop() {
+		if _, err := src.Create(ctx, "job"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSnapshot measures what a pipeline pays once: listing the files
+// and, on first use, cloning the .git template.
+func BenchmarkSnapshot(b *testing.B) {
+	root := benchRepo(b, 5000)
+	d, err := Open(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		src, err := d.Snapshot(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := src.gitTemplate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := src.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
