@@ -112,7 +112,7 @@ type Job struct {
 	Stage      string
 	StageIndex int
 	// Spec is the job as written (after extends/default). Shared: read only.
-	Spec         *pipeline.Job
+	Spec    *pipeline.Job
 	When    pipeline.When
 	StartIn time.Duration
 	// AllowFailure is resolved: Allowed holds the effective value (true
