@@ -52,6 +52,9 @@ type decodedJob struct {
 	// pos of some keywords, for cross-job errors.
 	stagePos pipeline.Pos
 	deps     []val
+	// misspelled is set when an unknown key looks like script: (or
+	// trigger:, run:), which is then reported once, as the typo.
+	misspelled bool
 }
 
 func (d *decoder) document(doc *Node) *pipeline.Pipeline {

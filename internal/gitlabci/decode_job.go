@@ -105,6 +105,9 @@ func (d *decoder) job(v val, pr Pair) *decodedJob {
 			d.strList(fv, 1)
 		default:
 			d.errorf(p.KeyPos, suggest(p.Key, jobKeywords), "job %q: unknown keyword %q", pr.Key, p.Key)
+			if s := nearest(p.Key, jobKeywords); s == "script" || s == "trigger" || s == "run" {
+				dj.misspelled = true
+			}
 		}
 	}
 	d.jobChecks(v, dj)
@@ -126,8 +129,8 @@ func (d *decoder) jobChecks(v val, dj *decodedJob) {
 		d.errorf(v.n.Lookup("trigger").KeyPos, "a trigger job starts a downstream pipeline and runs no script: remove one of them", "job %q has both script: and trigger:", name)
 	case dj.keys["script"] && dj.keys["run"]:
 		d.errorf(v.n.Lookup("run").KeyPos, "use either script: or run:", "job %q has both script: and run:", name)
-	case !dj.keys["script"] && !dj.keys["trigger"] && !dj.keys["run"]:
-		hint := "add script: with the commands to run (or trigger: for a downstream pipeline)"
+	case !dj.keys["script"] && !dj.keys["trigger"] && !dj.keys["run"] && !dj.misspelled:
+		hint := "add script: with the commands to run, or trigger: for a downstream pipeline"
 		if s := nearest(name, globalKeywords); s != "" {
 			hint = "did you mean the global keyword " + s + "? otherwise add script:"
 		}
