@@ -82,6 +82,9 @@ func TestMatrix(t *testing.T) {
 	if _, ok := got.Job("all").Lookup("CI_NODE_INDEX"); ok {
 		t.Error("a job without parallel has CI_NODE_INDEX")
 	}
+	if v := varOf(t, got.Job("all"), "CI_NODE_TOTAL"); v != "1" {
+		t.Errorf("a job without parallel has CI_NODE_TOTAL %q, want 1", v)
+	}
 	if got.Job("deploystacks: [gcp,data]") == nil {
 		t.Error("Job does not find a matrix name written without spaces")
 	}

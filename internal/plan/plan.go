@@ -122,6 +122,8 @@ type Job struct {
 	// Variables are the job's variables in precedence order (lowest
 	// first): predefined, global, job, matrix, rules, trigger. Later
 	// entries override earlier ones of the same name.
+	// New lists each name once with its final value, expanded as GitLab
+	// and its runner do (expr.ExpandAll), so every entry is Raw.
 	Variables []Variable
 	// Needs are the jobs this job waits for. For a job without needs:,
 	// these are all jobs of earlier stages (Implicit is then true).

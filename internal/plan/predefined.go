@@ -58,7 +58,8 @@ func WithConfigPath(path string) Option {
 }
 
 // WithProtected sets CI_COMMIT_REF_PROTECTED (default: true for the
-// default branch and for tags, as GitLab protects them out of the box).
+// default branch only, which GitLab protects out of the box; no tag is
+// protected until a project says so).
 func WithProtected(protected bool) Option {
 	return func(c *predefinedConfig) { c.protected = &protected }
 }
@@ -160,7 +161,7 @@ func Predefined(repo gitrepo.Info, t Trigger, opts ...Option) []Variable {
 	case source != SourceMergeRequest:
 		vs.add("CI_COMMIT_BRANCH", ref)
 	}
-	protected := tag || ref == repo.DefaultBranch
+	protected := !tag && ref == repo.DefaultBranch
 	if c.protected != nil {
 		protected = *c.protected
 	}

@@ -58,7 +58,7 @@ func TestPredefinedKinds(t *testing.T) {
 			name:    "tag",
 			repo:    testRepo,
 			t:       Trigger{Ref: "v1.2.0", Tag: true},
-			want:    map[string]string{"CI_COMMIT_TAG": "v1.2.0", "CI_COMMIT_REF_NAME": "v1.2.0", "CI_COMMIT_REF_SLUG": "v1-2-0", "CI_COMMIT_REF_PROTECTED": "true", "CI_COMMIT_BEFORE_SHA": gitrepo.ZeroSHA},
+			want:    map[string]string{"CI_COMMIT_TAG": "v1.2.0", "CI_COMMIT_REF_NAME": "v1.2.0", "CI_COMMIT_REF_SLUG": "v1-2-0", "CI_COMMIT_REF_PROTECTED": "false", "CI_COMMIT_BEFORE_SHA": gitrepo.ZeroSHA},
 			missing: []string{"CI_COMMIT_BRANCH"},
 		},
 		{

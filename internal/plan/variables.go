@@ -16,10 +16,14 @@ func jobPredefined(in instance, stage string) []Variable {
 	vs.add("CI_JOB_NAME", in.name)
 	vs.add("CI_JOB_NAME_SLUG", Slug(in.name))
 	vs.add("CI_JOB_STAGE", stage)
+	// CI_NODE_TOTAL is 1 for a job without parallel:, as in GitLab;
+	// CI_NODE_INDEX exists only for parallel ones.
+	total := 1
 	if in.parallel {
 		vs.add("CI_NODE_INDEX", strconv.Itoa(in.node))
-		vs.add("CI_NODE_TOTAL", strconv.Itoa(in.total))
+		total = in.total
 	}
+	vs.add("CI_NODE_TOTAL", strconv.Itoa(total))
 	return vs.list
 }
 
