@@ -66,21 +66,6 @@ func (e *gitError) Error() string {
 
 func (e *gitError) Unwrap() error { return e.err }
 
-// gitOptional runs a query whose "no answer" is exit status 1
-// (symbolic-ref -q, rev-parse --verify -q, config --get) and returns ""
-// then instead of an error.
-func gitOptional(ctx context.Context, dir string, args ...string) (string, error) {
-	out, err := git(ctx, dir, args...)
-	var ge *gitError
-	if errors.As(err, &ge) && ge.code == 1 {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
 // splitZ splits NUL-terminated git output (-z) into its entries.
 func splitZ(out []byte) []string {
 	var names []string

@@ -2,11 +2,13 @@ package gitrepo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -68,28 +70,59 @@ func (i Info) Before() string {
 	return i.Parent
 }
 
-// Read gathers the Info of the working copy containing dir.
+// Read gathers the Info of the working copy containing dir. It runs a
+// handful of git commands, all but the first at once, since a local run
+// waits for them before its first job.
 func Read(ctx context.Context, dir string) (Info, error) {
-	top, err := git(ctx, dir, "rev-parse", "--show-toplevel")
+	// One call answers "is it a repository", "where is its top" and "is
+	// HEAD a branch"; it fails only for a non-repository or an unborn HEAD.
+	out, err := git(ctx, dir, "rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD")
 	if err != nil {
+		var ge *gitError
+		if errors.As(err, &ge) {
+			if _, terr := git(ctx, dir, "rev-parse", "--show-toplevel"); terr == nil {
+				return Info{}, fmt.Errorf("read repository %s: %w", dir, ErrNoCommit)
+			}
+		}
 		return Info{}, fmt.Errorf("read repository: %w", err)
 	}
-	info := Info{Dir: filepath.FromSlash(strings.TrimSpace(string(top)))}
-	sha, err := gitOptional(ctx, dir, "rev-parse", "--verify", "-q", "HEAD^{commit}")
-	if err != nil {
-		return Info{}, fmt.Errorf("read repository: %w", err)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 3 {
+		return Info{}, fmt.Errorf("read repository: unexpected git rev-parse output %q", out)
 	}
-	if sha == "" {
-		return Info{}, fmt.Errorf("read repository %s: %w", info.Dir, ErrNoCommit)
-	}
-	info.SHA = sha
-	info.ShortSHA = sha
+	info := Info{Dir: filepath.FromSlash(lines[0]), SHA: lines[1], ShortSHA: lines[1]}
 	if len(info.ShortSHA) > 8 {
 		info.ShortSHA = info.ShortSHA[:8]
 	}
-	raw, err := git(ctx, dir, "cat-file", "commit", sha)
-	if err != nil {
-		return Info{}, fmt.Errorf("read repository: %w", err)
+	info.Branch = strings.TrimPrefix(lines[2], "refs/heads/")
+	if !strings.HasPrefix(lines[2], "refs/heads/") {
+		info.Branch, info.Detached = "", true
+	}
+
+	var (
+		wg                         sync.WaitGroup
+		raw, refs, origin, tags    []byte
+		rawErr, refsErr, originErr error
+		tagsErr                    error
+	)
+	run := func(dst *[]byte, dstErr *error, args ...string) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			*dst, *dstErr = git(ctx, dir, args...)
+		}()
+	}
+	run(&raw, &rawErr, "cat-file", "commit", info.SHA)
+	run(&refs, &refsErr, "for-each-ref", "--format=%(refname)%00%(symref)",
+		"refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master", "refs/remotes/origin/main", "refs/remotes/origin/master")
+	run(&origin, &originErr, "config", "--get", "remote.origin.url")
+	if info.Detached {
+		run(&tags, &tagsErr, "tag", "--points-at", "HEAD", "--sort=-version:refname")
+	}
+	wg.Wait()
+
+	if rawErr != nil {
+		return Info{}, fmt.Errorf("read HEAD: %w", rawErr)
 	}
 	c, err := parseCommit(raw)
 	if err != nil {
@@ -98,66 +131,48 @@ func Read(ctx context.Context, dir string) (Info, error) {
 	info.Message, info.Author, info.Timestamp, info.Parent = c.message, c.author, c.committed, c.parent
 	info.Title, info.Description = SplitMessage(c.message)
 
-	if err := readRefs(ctx, dir, &info); err != nil {
-		return Info{}, err
+	if tagsErr != nil {
+		return Info{}, fmt.Errorf("read tags: %w", tagsErr)
 	}
-	return info, nil
-}
-
-// readRefs fills the branch, tag, remote and default branch.
-func readRefs(ctx context.Context, dir string, info *Info) error {
-	head, err := gitOptional(ctx, dir, "symbolic-ref", "-q", "HEAD")
-	if err != nil {
-		return fmt.Errorf("read HEAD: %w", err)
+	if t := strings.Fields(string(tags)); len(t) > 0 {
+		info.Tag = t[0]
 	}
-	info.Branch = strings.TrimPrefix(head, "refs/heads/")
-	if info.Branch == "" {
-		info.Detached = true
-		out, err := git(ctx, dir, "tag", "--points-at", "HEAD", "--sort=-version:refname")
-		if err != nil {
-			return fmt.Errorf("read tags: %w", err)
-		}
-		if tags := strings.Fields(string(out)); len(tags) > 0 {
-			info.Tag = tags[0]
-		}
+	// config --get exits 1 when origin has no URL: that is "no origin".
+	var ge *gitError
+	if originErr != nil && !(errors.As(originErr, &ge) && ge.code == 1) {
+		return Info{}, fmt.Errorf("read origin: %w", originErr)
 	}
-
-	origin, err := gitOptional(ctx, dir, "config", "--get", "remote.origin.url")
-	if err != nil {
-		return fmt.Errorf("read origin: %w", err)
-	}
-	if origin != "" {
+	if u := strings.TrimSpace(string(origin)); u != "" {
 		// An origin we cannot parse is not fatal: the pipeline still runs,
 		// with the project named after the directory.
-		if r, perr := ParseRemote(origin); perr == nil {
+		if r, perr := ParseRemote(u); perr == nil {
 			info.Remote = r
 		}
 	}
+	if refsErr != nil {
+		return Info{}, fmt.Errorf("read default branch: %w", refsErr)
+	}
+	info.DefaultBranch = defaultBranch(string(refs), info.Branch)
+	return info, nil
+}
 
-	def, err := gitOptional(ctx, dir, "symbolic-ref", "-q", "refs/remotes/origin/HEAD")
-	if err != nil {
-		return fmt.Errorf("read origin HEAD: %w", err)
+// defaultBranch picks origin's HEAD from for-each-ref output, else main,
+// else master (local or origin's), else the current branch.
+func defaultBranch(refs, current string) string {
+	have := map[string]bool{}
+	for _, line := range strings.Split(refs, "\n") {
+		name, symref, _ := strings.Cut(line, "\x00")
+		if name == "refs/remotes/origin/HEAD" && strings.HasPrefix(symref, "refs/remotes/origin/") {
+			return strings.TrimPrefix(symref, "refs/remotes/origin/")
+		}
+		have[name] = true
 	}
-	info.DefaultBranch = strings.TrimPrefix(def, "refs/remotes/origin/")
 	for _, b := range []string{"main", "master"} {
-		if info.DefaultBranch != "" {
-			break
-		}
-		for _, ref := range []string{"refs/heads/" + b, "refs/remotes/origin/" + b} {
-			ok, err := gitOptional(ctx, dir, "rev-parse", "--verify", "-q", ref)
-			if err != nil {
-				return fmt.Errorf("read default branch: %w", err)
-			}
-			if ok != "" {
-				info.DefaultBranch = b
-				break
-			}
+		if have["refs/heads/"+b] || have["refs/remotes/origin/"+b] {
+			return b
 		}
 	}
-	if info.DefaultBranch == "" {
-		info.DefaultBranch = info.Branch
-	}
-	return nil
+	return current
 }
 
 // SplitMessage returns a commit message's title (its first line) and
