@@ -275,3 +275,21 @@ func TestSplitMessage(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultBranch(t *testing.T) {
+	tests := []struct {
+		name, refs, current, want string
+	}{
+		{"origin HEAD wins", "refs/heads/master\x00\nrefs/remotes/origin/HEAD\x00refs/remotes/origin/trunk\n", "x", "trunk"},
+		{"main before master", "refs/heads/master\x00\nrefs/remotes/origin/main\x00\n", "x", "main"},
+		{"master", "refs/heads/master\x00\n", "x", "master"},
+		{"current branch", "", "develop", "develop"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := defaultBranch(tt.refs, tt.current); got != tt.want {
+				t.Errorf("defaultBranch = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
