@@ -1,9 +1,9 @@
 package gitlabci
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -68,8 +68,21 @@ func FuzzResolve(f *testing.F) {
 			}
 			return
 		}
-		if err := Render(io.Discard, doc); err != nil {
+		var out bytes.Buffer
+		if err := Render(&out, doc); err != nil {
 			t.Fatalf("Render: %v", err)
+		}
+		// What Render writes reads back as the same document.
+		back, err := ParseDocument("rendered.yml", out.Bytes())
+		if err != nil {
+			t.Fatalf("rendered YAML does not parse: %v\n%s", err, out.String())
+		}
+		var again bytes.Buffer
+		if err := Render(&again, back); err != nil {
+			t.Fatalf("Render: %v", err)
+		}
+		if again.String() != out.String() {
+			t.Fatalf("render is not stable:\n%s\n---\n%s", out.String(), again.String())
 		}
 	})
 }
