@@ -19,6 +19,8 @@ type includeEntry struct {
 	pos      pipeline.Pos // of the location, where errors point
 	rules    *Node
 	inputs   map[string]*Node
+	// integrity is the sha256-<base64> a remote file must hash to.
+	integrity *Node
 }
 
 // includeKeys are the keys an include map may have, and which kinds they go with.
@@ -85,6 +87,11 @@ func parseInclude(n *Node) (includeEntry, error) {
 			e.kind, e.location, e.pos = p.Key, p.Value.Value, p.Value.Pos
 		case "rules":
 			e.rules = p.Value
+		case "integrity":
+			if p.Value.Kind != Scalar {
+				return e, errorf(p.Value.Pos, "write sha256- then the base64 SHA-256 of the file", "include:integrity must be a string")
+			}
+			e.integrity = p.Value
 		case "inputs":
 			if p.Value.IsNull() {
 				continue
@@ -137,7 +144,7 @@ func (r *resolver) expand(e includeEntry) ([]source, error) {
 		if err := checkYAMLExt(strings.SplitN(strings.SplitN(loc, "?", 2)[0], "#", 2)[0], e.pos); err != nil {
 			return nil, err
 		}
-		return []source{{kind: "remote", location: loc}}, nil
+		return []source{{kind: "remote", location: loc, integrity: e.integrity}}, nil
 	case "local":
 	default:
 		return nil, errorf(e.pos, "vendor the file into the repository and use include:local", "include:%s is not available without a GitLab instance", e.kind)

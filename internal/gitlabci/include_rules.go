@@ -70,6 +70,9 @@ func (r *resolver) ruleHolds(rule *Node) (bool, error) {
 // list, or a map with paths:) satisfies match.
 func (r *resolver) anyPattern(n *Node, clause string, match func(string) bool) (bool, error) {
 	if n.Kind == Map {
+		if p := n.Lookup("project"); p != nil {
+			return false, errorf(p.KeyPos, "vendor the files and test paths in this project", "rules:%s:project is not available without a GitLab instance", clause)
+		}
 		paths := n.Get("paths")
 		if paths == nil {
 			return false, errorf(n.Pos, "write paths: [...]", "rules:%s needs paths", clause)

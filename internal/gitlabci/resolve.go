@@ -2,6 +2,8 @@ package gitlabci
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"os"
@@ -75,7 +77,7 @@ func Resolve(ctx context.Context, opts Options) (*Node, error) {
 	if client == nil {
 		client = &http.Client{Timeout: DefaultRemoteTimeout}
 	}
-	r := &resolver{ctx: ctx, opts: opts, root: root, client: client, parsed: map[string][]*Node{}}
+	r := &resolver{ctx: ctx, opts: opts, root: root, client: client, parsed: map[string][]*Node{}, sums: map[string]string{}}
 
 	name, ok := cleanLocal(opts.File)
 	if !ok {
@@ -107,12 +109,15 @@ type resolver struct {
 	// parsed caches the documents of each file: a template included many
 	// times (with different inputs) is read and parsed once.
 	parsed map[string][]*Node
+	// sums are the sha256-<base64> hashes of fetched remote files.
+	sums map[string]string
 }
 
 // source is one pipeline file: the main file, a local or a remote include.
 type source struct {
-	kind     string // "local" or "remote"
-	location string // path relative to the project, or URL
+	kind      string // "local" or "remote"
+	location  string // path relative to the project, or URL
+	integrity *Node  // include:integrity of a remote file, or nil
 }
 
 func (s source) key() string { return s.kind + ":" + s.location }
@@ -198,7 +203,7 @@ func (r *resolver) count(e includeEntry, chain []source, f source) error {
 // documents reads and parses src once per Resolve.
 func (r *resolver) documents(src source, at pipeline.Pos) ([]*Node, error) {
 	if docs, ok := r.parsed[src.key()]; ok {
-		return docs, nil
+		return docs, r.checkIntegrity(src)
 	}
 	var data []byte
 	var err error
@@ -210,12 +215,30 @@ func (r *resolver) documents(src source, at pipeline.Pos) ([]*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if src.kind == "remote" {
+		sum := sha256.Sum256(data)
+		r.sums[src.location] = "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+		if err := r.checkIntegrity(src); err != nil {
+			return nil, err
+		}
+	}
 	docs, err := ParseDocuments(src.location, data)
 	if err != nil {
 		return nil, err
 	}
 	r.parsed[src.key()] = docs
 	return docs, nil
+}
+
+// checkIntegrity compares a remote file with its include:integrity.
+func (r *resolver) checkIntegrity(src source) error {
+	if src.integrity == nil || src.kind != "remote" {
+		return nil
+	}
+	if got := r.sums[src.location]; got != src.integrity.Value {
+		return errorf(src.integrity.Pos, "the file changed since the hash was written; check it, then update integrity to "+got, "include:remote %s does not match its integrity hash", src.location)
+	}
+	return nil
 }
 
 // vars looks up a CI variable.

@@ -2,6 +2,8 @@ package gitlabci
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -154,6 +156,11 @@ func TestResolveErrors(t *testing.T) {
 			pos:   ".gitlab-ci.yml:4:13", msg: "rules:if",
 		},
 		{
+			name:  "rules exists in another project",
+			files: map[string]string{".gitlab-ci.yml": "include:\n  - local: a.yml\n    rules:\n      - exists: {paths: [a.yml], project: g/p}\n"},
+			pos:   ".gitlab-ci.yml:4:34", msg: "rules:exists:project is not available",
+		},
+		{
 			name:  "remote 404",
 			files: map[string]string{".gitlab-ci.yml": "include: " + srv.URL + "/missing.yml\n"},
 			opts:  Options{HTTPClient: client},
@@ -176,6 +183,12 @@ func TestResolveErrors(t *testing.T) {
 			files: map[string]string{".gitlab-ci.yml": "include:\n  - remote: " + srv.URL + "/bad.yml\n"},
 			opts:  Options{HTTPClient: client},
 			pos:   srv.URL + "/bad.yml:", msg: "invalid YAML",
+		},
+		{
+			name:  "remote integrity",
+			files: map[string]string{".gitlab-ci.yml": "include:\n  - remote: " + srv.URL + "/ok.yml\n    integrity: sha256-" + strings.Repeat("A", 43) + "=\n"},
+			opts:  Options{HTTPClient: client},
+			pos:   ".gitlab-ci.yml:3:16", msg: "does not match its integrity hash",
 		},
 		{
 			name:  "remote not http",
@@ -401,19 +414,22 @@ func TestResolveLimitsAtTheEdge(t *testing.T) {
 }
 
 func TestResolveRemote(t *testing.T) {
+	const tmpl = "spec:\n  inputs:\n    name:\n---\n$[[ inputs.name ]]-job:\n  script: echo\n"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/base.yml":
 			fmt.Fprint(w, "include: ci/local.yml\n.remote-base:\n  image: alpine\n")
 		case "/tmpl.yml":
-			fmt.Fprint(w, "spec:\n  inputs:\n    name:\n---\n$[[ inputs.name ]]-job:\n  script: echo\n")
+			fmt.Fprint(w, tmpl)
 		default:
 			http.NotFound(w, r)
 		}
 	}))
 	defer srv.Close()
+	sum := sha256.Sum256([]byte(tmpl))
+	integrity := "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 	doc, err := resolveFiles(t, map[string]string{
-		".gitlab-ci.yml": "include:\n  - " + srv.URL + "/base.yml\n  - remote: " + srv.URL + "/tmpl.yml\n    inputs: {name: gen}\njob:\n  extends: .remote-base\n  script: make\n",
+		".gitlab-ci.yml": "include:\n  - " + srv.URL + "/base.yml\n  - remote: " + srv.URL + "/tmpl.yml\n    integrity: " + integrity + "\n    inputs: {name: gen}\njob:\n  extends: .remote-base\n  script: make\n",
 		"ci/local.yml":   "local-job:\n  script: echo local\n",
 	}, Options{})
 	if err != nil {
