@@ -255,7 +255,11 @@ func (r *resolver) readLocal(name string, at pipeline.Pos) ([]byte, error) {
 		case strings.Contains(err.Error(), "escapes"):
 			msg = "is outside the project directory (through a symlink)"
 		}
-		return nil, errorf(at, "paths are relative to the project root", "file %s %s", name, msg)
+		hint := "include:local paths are relative to the project root"
+		if at.Line == 0 {
+			hint = "" // the pipeline file itself
+		}
+		return nil, errorf(at, hint, "file %s %s", name, msg)
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
