@@ -45,7 +45,8 @@ func (d *decoder) cache(v val) []pipeline.Cache {
 }
 
 func (d *decoder) cacheItem(v val) (pipeline.Cache, bool) {
-	c := pipeline.Cache{Pos: v.pos}
+	// GitLab's defaults, so that consumers see effective values.
+	c := pipeline.Cache{Pos: v.pos, Policy: "pull-push", When: pipeline.WhenOnSuccess}
 	if !d.object(v, cacheKeys) {
 		return c, false
 	}

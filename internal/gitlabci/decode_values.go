@@ -266,14 +266,15 @@ func (d *decoder) script(v val, required bool) ([]string, bool) {
 			return nil, false
 		}
 		out := []string{}
-		ok := d.flatten(v, 0, &out)
+		ok := d.flatten(v, 1, &out)
 		return out, ok
 	}
 	d.fail(v, "a string or a list of strings")
 	return nil, false
 }
 
-// maxScriptNesting is GitLab's limit on nested script lists.
+// maxScriptNesting is GitLab's limit on nested script lists: the
+// script list itself counts as the first level.
 const maxScriptNesting = 10
 
 func (d *decoder) flatten(v val, depth int, out *[]string) bool {
