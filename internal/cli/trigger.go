@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/gantry-ci/gantry/internal/gitrepo"
+	"github.com/gantry-ci/gantry/internal/plan"
+	"github.com/spf13/pflag"
+)
+
+// triggerFlags describe the pipeline to plan: which ref, which source,
+// which variables and changed files. The defaults are what a push of the
+// current commit would create.
+type triggerFlags struct {
+	ref       string
+	tag       string
+	source    string
+	variables []string
+	changed   []string
+}
+
+func (f *triggerFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.ref, "ref", "", "branch (or tag) the pipeline runs for (default: the checked-out one)")
+	fs.StringVar(&f.tag, "tag", "", "plan a tag pipeline for `TAG`")
+	fs.StringVar(&f.source, "source", plan.SourcePush, "pipeline source: push, merge_request_event, web, schedule, api, trigger")
+	fs.StringArrayVar(&f.variables, "variable", nil, "pipeline variable `K=V` (repeatable; highest precedence)")
+	fs.StringArrayVar(&f.changed, "changed", nil, "`FILE` changed by the push, for rules:changes (repeatable; default: from git)")
+}
+
+// planned is a pipeline planned for one trigger.
+type planned struct {
+	*loaded
+	repo    gitrepo.Info
+	trigger plan.Trigger
+	plan    *plan.Plan
+}
+
+// plan reads the git facts, loads the pipeline (include:rules see the
+// predefined and --variable values) and plans it.
+func (f *triggerFlags) plan(ctx context.Context, ff *fileFlags) (*planned, error) {
+	dir, file, err := ff.locate()
+	if err != nil {
+		return nil, err
+	}
+	t, repo, err := f.trigger(ctx, dir, file)
+	if err != nil {
+		return nil, err
+	}
+	lookup := func(name string) (string, bool) {
+		for i := len(t.Variables) - 1; i >= 0; i-- {
+			if t.Variables[i].Name == name {
+				return t.Variables[i].Value, true
+			}
+		}
+		for i := len(t.Predefined) - 1; i >= 0; i-- {
+			if t.Predefined[i].Name == name {
+				return t.Predefined[i].Value, true
+			}
+		}
+		return "", false
+	}
+	l, err := ff.load(ctx, lookup)
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan.New(l.pipeline, t)
+	if err != nil {
+		if errors.Is(err, plan.ErrNoPipeline) {
+			return nil, withCode(ExitFailed, err)
+		}
+		return nil, invalid(err)
+	}
+	return &planned{loaded: l, repo: repo, trigger: t, plan: p}, nil
+}
+
+// trigger builds the plan.Trigger for the project in dir.
+func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trigger, gitrepo.Info, error) {
+	repo, err := gitrepo.Read(ctx, dir)
+	switch {
+	case errors.Is(err, gitrepo.ErrNotRepo), errors.Is(err, gitrepo.ErrNoCommit):
+		// Still plan: a file can be checked before its first commit.
+		repo = gitrepo.Info{Dir: dir, Branch: "main", DefaultBranch: "main", SHA: gitrepo.ZeroSHA, ShortSHA: gitrepo.ZeroSHA[:8]}
+	case err != nil:
+		return plan.Trigger{}, repo, fmt.Errorf("read git repository: %w", err)
+	}
+	t := plan.Trigger{Source: f.source, Ref: f.ref}
+	switch {
+	case f.tag != "":
+		t.Ref, t.Tag = f.tag, true
+	case f.ref != "":
+		t.Tag = isTagOnly(dir, f.ref)
+	}
+	for _, kv := range f.variables {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			return t, repo, withCode(ExitInvalid, fmt.Errorf("--variable %q: want NAME=VALUE", kv))
+		}
+		t.Variables = append(t.Variables, plan.Variable{Name: name, Value: value, Raw: true})
+	}
+	ref := t.Ref
+	if ref == "" {
+		ref = repo.RefName()
+	}
+	if t.Source == plan.SourceMergeRequest {
+		t.MergeRequest = &plan.MergeRequest{
+			IID: 1, ID: 1, Title: repo.Title, Description: repo.Description,
+			SourceBranch: ref, SourceBranchSHA: repo.SHA, TargetBranch: repo.DefaultBranch,
+		}
+	}
+	if repo.SHA != gitrepo.ZeroSHA {
+		if t.Files, err = gitrepo.Files(ctx, dir); err != nil {
+			return t, repo, fmt.Errorf("list repository files: %w", err)
+		}
+		t.Files = relativeTo(repo.Dir, dir, t.Files)
+		if f.changed != nil {
+			t.Changed = f.changed
+		} else if t.Changed, err = changedFiles(ctx, repo, dir, ref); err != nil {
+			return t, repo, err
+		}
+		t.ChangedSince = func(base string) ([]string, error) {
+			files, err := gitrepo.Changed(ctx, dir, base, "HEAD", false)
+			return relativeTo(repo.Dir, dir, files), err
+		}
+	}
+	t.Predefined = plan.Predefined(repo, t, plan.WithProjectDir(dir), plan.WithConfigPath(file))
+	return t, repo, nil
+}
+
+// changedFiles is what a push of this branch would change: on a feature
+// branch, everything since it left the default branch; on the default
+// branch, the last commit; plus uncommitted changes, since a local run
+// tests the working tree.
+func changedFiles(ctx context.Context, repo gitrepo.Info, dir, ref string) ([]string, error) {
+	var files []string
+	var err error
+	base := "origin/" + repo.DefaultBranch
+	switch {
+	case ref != repo.DefaultBranch && revExists(dir, base):
+		files, err = gitrepo.Changed(ctx, dir, base, "HEAD", true)
+	case repo.Parent != "":
+		files, err = gitrepo.Changed(ctx, dir, repo.Parent, "HEAD", false)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list changed files: %w", err)
+	}
+	work, err := gitrepo.WorkingChanges(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("list changed files: %w", err)
+	}
+	return relativeTo(repo.Dir, dir, append(files, work...)), nil
+}
+
+// relativeTo rewrites paths relative to the repository's top directory as
+// paths relative to the project directory (they differ when the project
+// is a subdirectory), dropping those outside it.
+func relativeTo(top, dir string, files []string) []string {
+	rel, err := filepath.Rel(top, dir)
+	if err != nil || rel == "." {
+		return files
+	}
+	prefix := filepath.ToSlash(rel) + "/"
+	out := files[:0:0]
+	for _, f := range files {
+		if p, ok := strings.CutPrefix(f, prefix); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func revExists(dir, rev string) bool {
+	return exec.Command("git", "-C", dir, "rev-parse", "--verify", "--quiet", rev).Run() == nil
+}
+
+// isTagOnly reports whether ref names a tag and no branch.
+func isTagOnly(dir, ref string) bool {
+	return revExists(dir, "refs/tags/"+ref) && !revExists(dir, "refs/heads/"+ref)
+}
