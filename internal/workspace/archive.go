@@ -154,6 +154,11 @@ func extractArchive(r io.Reader, dst string) (int, error) {
 		if err != nil {
 			return n, err
 		}
+		if isSparse(hdr) {
+			// Never written by gantry; a few bytes of sparse map could
+			// expand to terabytes of zeros.
+			return n, fmt.Errorf("extract %s: sparse files are not supported", name)
+		}
 		if name == "" {
 			continue
 		}
@@ -205,6 +210,18 @@ func extractArchive(r io.Reader, dst string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+func isSparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 // makeDir makes name a directory, replacing a file or symlink there.

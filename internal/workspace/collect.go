@@ -108,10 +108,18 @@ func (s *fileSet) addPath(p string) {
 		s.warn("%v", err)
 		return
 	}
-	matches, err := doublestar.Glob(s.root.FS(), rel, doublestar.WithNoFollow())
-	if err != nil {
-		s.warn("%s: %v", p, err)
-		return
+	// A plain path is looked up with Lstat, not globbed: globbing stats
+	// it, which would follow a symlink instead of taking it as one.
+	matches := []string{rel}
+	if strings.ContainsAny(rel, "*?[{\\") {
+		var err error
+		matches, err = doublestar.Glob(s.root.FS(), rel, doublestar.WithNoFollow())
+		if err != nil {
+			s.warn("%s: %v", p, err)
+			return
+		}
+	} else if _, err := s.root.Lstat(rel); err != nil {
+		matches = nil
 	}
 	found := 0
 	for _, m := range matches {
