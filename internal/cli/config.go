@@ -8,7 +8,10 @@ import (
 func init() { commands = append(commands, configCmd) }
 
 func configCmd(e *env) *cobra.Command {
-	var ff fileFlags
+	var (
+		ff fileFlags
+		tf triggerFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Print the fully merged pipeline configuration",
@@ -16,7 +19,16 @@ func configCmd(e *env) *cobra.Command {
 !reference and anchors resolved, like GitLab's "full configuration" view.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, err := ff.load(cmd.Context(), nil)
+			dir, file, err := ff.locate()
+			if err != nil {
+				return err
+			}
+			// include:rules and include paths see the same variables as a run.
+			t, _, err := tf.trigger(cmd.Context(), dir, file)
+			if err != nil {
+				return err
+			}
+			l, err := ff.load(cmd.Context(), triggerVars(t))
 			if err != nil {
 				return err
 			}
@@ -24,5 +36,6 @@ func configCmd(e *env) *cobra.Command {
 		},
 	}
 	ff.register(cmd.Flags())
+	tf.register(cmd.Flags())
 	return cmd
 }

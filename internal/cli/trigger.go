@@ -51,7 +51,24 @@ func (f *triggerFlags) plan(ctx context.Context, ff *fileFlags) (*planned, error
 	if err != nil {
 		return nil, err
 	}
-	lookup := func(name string) (string, bool) {
+	l, err := ff.load(ctx, triggerVars(t))
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan.New(l.pipeline, t)
+	if err != nil {
+		if errors.Is(err, plan.ErrNoPipeline) {
+			return nil, withCode(ExitFailed, err)
+		}
+		return nil, invalid(err)
+	}
+	return &planned{loaded: l, repo: repo, trigger: t, plan: p}, nil
+}
+
+// triggerVars looks up the variables that include:rules and include
+// paths may use: --variable values, then predefined ones.
+func triggerVars(t plan.Trigger) func(string) (string, bool) {
+	return func(name string) (string, bool) {
 		for i := len(t.Variables) - 1; i >= 0; i-- {
 			if t.Variables[i].Name == name {
 				return t.Variables[i].Value, true
@@ -64,18 +81,6 @@ func (f *triggerFlags) plan(ctx context.Context, ff *fileFlags) (*planned, error
 		}
 		return "", false
 	}
-	l, err := ff.load(ctx, lookup)
-	if err != nil {
-		return nil, err
-	}
-	p, err := plan.New(l.pipeline, t)
-	if err != nil {
-		if errors.Is(err, plan.ErrNoPipeline) {
-			return nil, withCode(ExitFailed, err)
-		}
-		return nil, invalid(err)
-	}
-	return &planned{loaded: l, repo: repo, trigger: t, plan: p}, nil
 }
 
 // trigger builds the plan.Trigger for the project in dir.

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -146,6 +148,12 @@ func (r *resolver) expand(e includeEntry) ([]source, error) {
 		}
 		return []source{{kind: "remote", location: loc, integrity: e.integrity}}, nil
 	case "local":
+	case "component":
+		name, ok := r.localComponent(loc)
+		if !ok {
+			return nil, errorf(e.pos, "vendor the file into the repository and use include:local", "include:component is not available without a GitLab instance for %s (only this project's own components are)", loc)
+		}
+		return []source{{kind: "local", location: name}}, nil
 	default:
 		return nil, errorf(e.pos, "vendor the file into the repository and use include:local", "include:%s is not available without a GitLab instance", e.kind)
 	}
@@ -171,6 +179,33 @@ func (r *resolver) expand(e includeEntry) ([]source, error) {
 		out[i] = source{kind: "local", location: n}
 	}
 	return out, nil
+}
+
+// localComponent maps a component of this very project
+// ($CI_SERVER_HOST/$CI_PROJECT_PATH/name@version) to its file in the
+// working tree, templates/name.yml or templates/name/template.yml, as
+// GitLab's catalog layout defines them. A local run tests the working tree,
+// so the version is not checked out.
+func (r *resolver) localComponent(loc string) (string, bool) {
+	host, okHost := r.vars("CI_SERVER_HOST")
+	project, okProject := r.vars("CI_PROJECT_PATH")
+	if !okHost || !okProject {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(loc, host+"/"+project+"/")
+	if !ok {
+		return "", false
+	}
+	name, _, _ := strings.Cut(rest, "@")
+	if name == "" || strings.Contains(name, "/") || strings.Contains(name, "..") {
+		return "", false
+	}
+	for _, candidate := range []string{"templates/" + name + ".yml", "templates/" + name + "/template.yml"} {
+		if st, err := os.Stat(filepath.Join(r.opts.Dir, candidate)); err == nil && st.Mode().IsRegular() {
+			return candidate, true
+		}
+	}
+	return "", false
 }
 
 func checkYAMLExt(name string, pos pipeline.Pos) error {
