@@ -102,7 +102,7 @@ job:
 		})
 	}
 	// The interpolated value cannot change the structure: "a: b" stays a string.
-	if got := render(t, job.Get("str")); got != "'a: b'\n" {
+	if got := render(t, job.Get("str")); got != "\"a: b\"\n" {
 		t.Errorf("rendered %q", got)
 	}
 }

@@ -1,78 +1,250 @@
 package gitlabci
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Render writes n as YAML, like GitLab's "full configuration" view: keys in
-// document order, two-space indentation, strings quoted where YAML would
-// otherwise read them as another type.
+// document order, two-space indentation, strings quoted where YAML (1.1,
+// as GitLab reads it, or 1.2) would otherwise read them as another type.
+//
+// It is a small block-style emitter of its own rather than yaml.v3's
+// encoder: the merged view of a large pipeline is megabytes of YAML, and
+// the generic encoder spent ten times longer on it than resolving did.
 func Render(w io.Writer, n *Node) error {
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(toYAML(n)); err != nil {
-		return fmt.Errorf("render: %w", err)
-	}
-	if err := enc.Close(); err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	r := renderer{w: bw}
+	r.value(n, 0, false)
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	return nil
 }
 
-// yaml11Bool are the YAML 1.1 booleans that YAML 1.2 reads as strings.
-var yaml11Bool = map[string]bool{
-	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
-	"n": true, "N": true, "no": true, "No": true, "NO": true,
-	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
+type renderer struct {
+	w *bufio.Writer
 }
 
-// toYAML converts a node to yaml.v3's tree. Shared subtrees are converted
-// once and shared: the encoder only reads them.
-func toYAML(n *Node) *yaml.Node {
-	memo := map[*Node]*yaml.Node{}
-	var conv func(*Node) *yaml.Node
-	conv = func(n *Node) *yaml.Node {
-		if n == nil {
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: TagNull, Value: "null"}
-		}
-		if y, ok := memo[n]; ok {
-			return y
-		}
-		var y *yaml.Node
-		switch n.Kind {
-		case Null:
-			y = &yaml.Node{Kind: yaml.ScalarNode, Tag: TagNull, Value: "null"}
-		case Scalar:
-			y = &yaml.Node{Kind: yaml.ScalarNode, Tag: n.Tag, Value: n.Value}
-			switch {
-			case n.Tag != TagStr:
-			case yaml11Bool[n.Value]:
-				// yaml.v3 writes these bare, but GitLab (YAML 1.1) would read
-				// them back as booleans.
-				y.Style = yaml.DoubleQuotedStyle
-			case strings.HasSuffix(n.Value, "\n"):
-				y.Style = yaml.LiteralStyle
-			}
-		case Seq:
-			y = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: make([]*yaml.Node, len(n.Items))}
-			if n.Tag == TagReference {
-				y.Tag, y.Style = TagReference, yaml.FlowStyle
-			}
-			for i, it := range n.Items {
-				y.Content[i] = conv(it)
-			}
-		case Map:
-			y = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: make([]*yaml.Node, 0, 2*len(n.Pairs))}
-			for _, p := range n.Pairs {
-				y.Content = append(y.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: TagStr, Value: p.Key}, conv(p.Value))
-			}
-		}
-		memo[n] = y
-		return y
+func (r *renderer) indent(n int) {
+	for i := 0; i < n; i++ {
+		r.w.WriteString("  ")
 	}
-	return conv(n)
+}
+
+// value writes n at the given depth. inline says the cursor is after "key:"
+// or "- " on the same line.
+func (r *renderer) value(n *Node, depth int, inline bool) {
+	switch {
+	case n == nil || n.Kind == Null:
+		r.scalarLine(inline, "null")
+	case n.Kind == Scalar:
+		if n.Tag == TagStr && strings.Contains(n.Value, "\n") && literalOK(n.Value) {
+			r.literal(n.Value, depth, inline)
+			return
+		}
+		r.scalarLine(inline, renderScalar(n))
+	case n.Kind == Seq && n.Tag == TagReference:
+		items := make([]string, len(n.Items))
+		for i, it := range n.Items {
+			items[i] = renderScalar(it)
+		}
+		r.scalarLine(inline, "!reference ["+strings.Join(items, ", ")+"]")
+	case n.Kind == Seq:
+		if len(n.Items) == 0 {
+			r.scalarLine(inline, "[]")
+			return
+		}
+		if inline {
+			r.w.WriteByte('\n')
+		}
+		for _, it := range n.Items {
+			r.indent(depth)
+			r.w.WriteString("-")
+			r.item(it, depth+1)
+		}
+	case n.Kind == Map:
+		if len(n.Pairs) == 0 {
+			r.scalarLine(inline, "{}")
+			return
+		}
+		if inline {
+			r.w.WriteByte('\n')
+		}
+		for _, p := range n.Pairs {
+			r.indent(depth)
+			r.w.WriteString(quoteIfNeeded(p.Key))
+			r.w.WriteString(":")
+			r.value(p.Value, depth+1, true)
+		}
+	}
+}
+
+// item writes a sequence item after its "-": maps start on the dash's line.
+func (r *renderer) item(n *Node, depth int) {
+	if n != nil && n.Kind == Map && len(n.Pairs) > 0 {
+		for i, p := range n.Pairs {
+			if i == 0 {
+				r.w.WriteString(" ")
+			} else {
+				r.indent(depth)
+			}
+			r.w.WriteString(quoteIfNeeded(p.Key))
+			r.w.WriteString(":")
+			r.value(p.Value, depth+1, true)
+		}
+		return
+	}
+	if n != nil && n.Kind == Seq && n.Tag != TagReference && len(n.Items) > 0 {
+		// A nested list: its first item on the dash's line.
+		for i, it := range n.Items {
+			if i == 0 {
+				r.w.WriteString(" -")
+			} else {
+				r.indent(depth)
+				r.w.WriteString("-")
+			}
+			r.item(it, depth+1)
+		}
+		return
+	}
+	r.value(n, depth, true)
+}
+
+func (r *renderer) scalarLine(inline bool, text string) {
+	if inline {
+		r.w.WriteByte(' ')
+	}
+	r.w.WriteString(text)
+	r.w.WriteByte('\n')
+}
+
+// literal writes a multi-line string as a block scalar (|, |- or |+).
+func (r *renderer) literal(s string, depth int, inline bool) {
+	chomp := "-"
+	body := s
+	switch {
+	case strings.HasSuffix(s, "\n\n"):
+		chomp = "+"
+		body = strings.TrimSuffix(s, "\n")
+	case strings.HasSuffix(s, "\n"):
+		chomp = ""
+		body = strings.TrimSuffix(s, "\n")
+	}
+	if inline {
+		r.w.WriteByte(' ')
+	}
+	r.w.WriteString("|" + chomp + "\n")
+	for _, line := range strings.Split(body, "\n") {
+		if line != "" {
+			r.indent(depth)
+			r.w.WriteString(line)
+		}
+		r.w.WriteByte('\n')
+	}
+}
+
+// literalOK reports whether s can be written as a literal block scalar and
+// read back unchanged.
+func literalOK(s string) bool {
+	if s == "" || s[0] == ' ' || s[0] == '\t' || s[0] == '\n' {
+		return false
+	}
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
+			return false
+		}
+	}
+	for _, c := range s {
+		if c == '\r' || c == utf8.RuneError || (c != '\n' && c != '\t' && !unicode.IsPrint(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func renderScalar(n *Node) string {
+	if n == nil || n.Kind == Null {
+		return "null"
+	}
+	if n.Kind != Scalar {
+		return `""`
+	}
+	if n.Tag != TagStr {
+		return n.Value // numbers and booleans as written
+	}
+	return quoteIfNeeded(n.Value)
+}
+
+// nonString matches the bare words that YAML 1.1 (GitLab) or 1.2 would
+// read as something other than a string: booleans, nulls, numbers.
+var nonString = regexp.MustCompile(`^(?i:yes|no|on|off|true|false|null|~)$|^[-+]?(\.?[0-9]|\.(?i:inf|nan))|^0[xob]`)
+
+// quoteIfNeeded returns s bare when YAML reads it back as the same string,
+// else double-quoted.
+func quoteIfNeeded(s string) string {
+	if plainOK(s) {
+		return s
+	}
+	return doubleQuote(s)
+}
+
+// plainOK is a conservative test for a plain (unquoted) block scalar.
+func plainOK(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' || s[len(s)-1] == ':' || nonString.MatchString(s) {
+		return false
+	}
+	switch s[0] {
+	case '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+		return false
+	case '-':
+		if len(s) == 1 || s[1] == ' ' {
+			return false
+		}
+	}
+	if strings.Contains(s, ": ") || strings.Contains(s, " #") || !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c == utf8.RuneError || c == '\t' || !unicode.IsPrint(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// doubleQuote writes s as a YAML double-quoted scalar; YAML's escapes
+// include Go's \n \t \\ \" \xXX \uXXXX \UXXXXXXXX.
+func doubleQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case c == '"':
+			b.WriteString(`\"`)
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20 || c == 0x7f || !unicode.IsPrint(c):
+			q := strconv.QuoteRuneToASCII(c)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(c)
+		}
+		i += size
+	}
+	b.WriteByte('"')
+	return b.String()
 }
