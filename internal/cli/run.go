@@ -1,0 +1,347 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/gantry-ci/gantry/internal/executor/shell"
+	"github.com/gantry-ci/gantry/internal/jobhooks"
+	"github.com/gantry-ci/gantry/internal/logs"
+	"github.com/gantry-ci/gantry/internal/plan"
+	"github.com/gantry-ci/gantry/internal/scheduler"
+	"github.com/gantry-ci/gantry/internal/termview"
+	"github.com/gantry-ci/gantry/internal/workspace"
+	"github.com/spf13/cobra"
+)
+
+func init() { commands = append(commands, runCmd) }
+
+// runFlags are the options of gantry run beyond the file and trigger.
+type runFlags struct {
+	sel         plan.Selection
+	manual      []string
+	secrets     []string
+	envFile     string
+	concurrency int
+	json        bool
+	report      string
+	timeout     time.Duration
+	quiet       bool
+	logLimit    int64
+}
+
+func runCmd(e *env) *cobra.Command {
+	var (
+		ff fileFlags
+		tf triggerFlags
+		rf runFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the pipeline locally, in the shell",
+		Long: `Run the pipeline a push of the current working tree would create, on this
+machine: each job in a fresh copy of the repository under .gantry/builds,
+with artifacts, caches and dotenv reports carried between jobs as GitLab
+does, and each job's output shown live, prefixed by its name.
+
+Variables for secrets come from .gantry/variables (or --env-file), one
+[masked] [file] NAME=VALUE a line, and from --secret NAME=VALUE: masked
+values are shown as [MASKED] everywhere, logs included.
+
+Exit status: 0 when the pipeline passed (warnings allowed), 1 when it
+failed or was canceled, 2 for an invalid pipeline or options.`,
+		Example: `  gantry run
+  gantry run --job test --needs
+  gantry run --manual deploy --secret DEPLOY_TOKEN=...
+  gantry run -j 2 --report run.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPipeline(cmd.Context(), e, &ff, &tf, &rf)
+		},
+	}
+	fs := cmd.Flags()
+	ff.register(fs)
+	tf.register(fs)
+	fs.StringArrayVar(&rf.sel.Jobs, "job", nil, "run only job `NAME` (repeatable; a manual job named here is played)")
+	fs.BoolVar(&rf.sel.Needs, "needs", false, "with --job, also run the jobs it needs, transitively")
+	fs.BoolVar(&rf.sel.OnlyNeeds, "only-needs", false, "with --job, run only the jobs it needs")
+	fs.StringArrayVar(&rf.manual, "manual", nil, "play manual job `NAME` (repeatable)")
+	fs.StringArrayVar(&rf.secrets, "secret", nil, "masked variable `K=V` (repeatable)")
+	fs.StringVar(&rf.envFile, "env-file", "", "variables `FILE` (default .gantry/variables when it exists)")
+	fs.IntVarP(&rf.concurrency, "jobs", "j", runtime.NumCPU(), "run at most `N` jobs at once")
+	fs.BoolVar(&rf.json, "json", false, "print events as JSON lines instead of the terminal view")
+	fs.StringVar(&rf.report, "report", "", "write a JSON summary of the run to `FILE`")
+	fs.DurationVar(&rf.timeout, "timeout", scheduler.DefaultTimeout, "time limit of jobs without timeout:")
+	fs.BoolVarP(&rf.quiet, "quiet", "q", false, "show only failures and the summary")
+	fs.Int64Var(&rf.logLimit, "log-limit", logs.DefaultLimit, "cap each job's log at `BYTES` (0: no cap)")
+	return cmd
+}
+
+func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, rf *runFlags) error {
+	dir, _, err := ff.locate()
+	if err != nil {
+		return err
+	}
+	// Variables files and --secret become pipeline variables, below the
+	// --variable ones, as GitLab ranks project variables.
+	extra, err := rf.variables(dir)
+	if err != nil {
+		return err
+	}
+	var secrets []string
+	masked, files := map[string]bool{}, map[string]bool{}
+	pinned := map[string]bool{}
+	var fromFiles []string
+	for _, v := range extra {
+		fromFiles = append(fromFiles, v.name+"="+v.value)
+		if v.masked && v.value != "" {
+			secrets = append(secrets, v.value)
+			masked[v.name] = true
+		}
+		files[v.name] = v.file
+	}
+	for _, kv := range tf.variables {
+		if name, _, ok := cutVar(kv); ok {
+			pinned[name], files[name] = true, false
+		}
+	}
+	tf.variables = append(fromFiles, tf.variables...)
+
+	pl, err := tf.plan(ctx, ff)
+	if errors.Is(err, plan.ErrNoPipeline) {
+		fmt.Fprintf(e.stderr, "gantry: %v: nothing to run\n", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	markVariables(pl.plan, masked, files)
+	p, err := plan.Select(pl.plan, rf.sel)
+	if err != nil {
+		return withCode(ExitInvalid, err)
+	}
+	manual, err := playedJobs(p, rf)
+	if err != nil {
+		return err
+	}
+
+	wsDir, err := workspace.Open(pl.dir)
+	if err != nil {
+		return err
+	}
+	id, logDir, err := newPipelineID(wsDir.Path)
+	if err != nil {
+		return err
+	}
+	src, err := wsDir.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	defer src.Close() // only scratch files; the run's outcome is already known
+	var all []string
+	for _, j := range pl.plan.Jobs {
+		all = append(all, j.Name)
+	}
+	hooks, err := jobhooks.New(jobhooks.Config{
+		Dir: wsDir, Source: src, PipelineID: id, Jobs: all, Pinned: keys(pinned),
+		Fallback: latestArtifacts(wsDir, id),
+	})
+	if err != nil {
+		return err
+	}
+
+	lf := newLogFiles(logDir, hooks.Slug)
+	color := !rf.json && isTerminal(e.stdout) && os.Getenv("NO_COLOR") == ""
+	var view *termview.View
+	var events *json.Encoder
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	if rf.json {
+		events = json.NewEncoder(out)
+	} else {
+		view = termview.New(e.stdout, termview.Options{Color: color, Quiet: rf.quiet})
+	}
+	s, err := scheduler.New(scheduler.Config{
+		Backend: shell.New(shell.Config{}),
+		Hooks:   hooks,
+		OnEvent: func(ev scheduler.Event) {
+			lf.Handle(ev)
+			if events != nil {
+				_ = events.Encode(ev) // stdout going away must not stop the run
+				if ev.Kind != scheduler.KindJobLog {
+					_ = out.Flush()
+				}
+				return
+			}
+			view.Handle(ev)
+		},
+		Concurrency:    rf.concurrency,
+		DefaultTimeout: rf.timeout,
+		Manual:         manual,
+		Secrets:        secrets,
+		LogLimit:       rf.logLimit,
+		Color:          color,
+		WorkDir:        pl.dir,
+		PipelineID:     id,
+	})
+	if err != nil {
+		return err
+	}
+	res, err := s.Run(ctx, p)
+	if err != nil {
+		return withCode(ExitInvalid, err)
+	}
+	_ = out.Flush() // see above
+	logErr := lf.Close()
+	rel := relPath(dir, logDir)
+	if view != nil {
+		view.Summary(res, "logs: "+rel)
+	}
+	if rf.report != "" {
+		if err := writeReport(rf.report, res, lf); err != nil {
+			return err
+		}
+	}
+	if logErr != nil {
+		fmt.Fprintf(e.stderr, "gantry: %v\n", logErr)
+	}
+	if res.Status != scheduler.StatusSuccess {
+		return silent(ExitFailed)
+	}
+	return nil
+}
+
+// variables reads the variables file and --secret values.
+func (rf *runFlags) variables(dir string) ([]envVar, error) {
+	path, optional := rf.envFile, false
+	if path == "" {
+		path, optional = filepath.Join(dir, workspace.DirName, "variables"), true
+	} else if !filepath.IsAbs(path) {
+		if _, err := os.Stat(path); err != nil {
+			path = filepath.Join(dir, path)
+		}
+	}
+	vars, err := readEnvFile(path, optional)
+	if err != nil {
+		return nil, withCode(ExitInvalid, err)
+	}
+	for _, kv := range rf.secrets {
+		v, err := parseSecret(kv)
+		if err != nil {
+			return nil, err
+		}
+		vars = append(vars, v)
+	}
+	return vars, nil
+}
+
+// markVariables sets Masked and File on the variables that came from the
+// variables file or --secret, in every job.
+func markVariables(p *plan.Plan, masked, files map[string]bool) {
+	for _, j := range p.Jobs {
+		for i := range j.Variables {
+			v := &j.Variables[i]
+			if masked[v.Name] {
+				v.Masked = true
+			}
+			if files[v.Name] {
+				v.File = true
+			}
+		}
+	}
+}
+
+// playedJobs lists the manual jobs to play: --manual names (a base name
+// plays all its instances) and manual jobs selected with --job.
+func playedJobs(p *plan.Plan, rf *runFlags) ([]string, error) {
+	var out []string
+	for _, m := range rf.manual {
+		found := false
+		for _, j := range p.Jobs {
+			if j.Name == m || j.Base == m {
+				out = append(out, j.Name)
+				found = true
+			}
+		}
+		if !found {
+			return nil, withCode(ExitInvalid, fmt.Errorf("--manual %s: no such job in this pipeline", m))
+		}
+	}
+	if !rf.sel.OnlyNeeds {
+		for _, name := range rf.sel.Jobs {
+			for _, j := range p.Jobs {
+				if j.Name == name || j.Base == name {
+					out = append(out, j.Name)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// latestArtifacts finds a job's artifacts in the most recent earlier
+// pipeline that saved some, for jobs left out by --job: a run of one job
+// uses what its dependencies made last time, as gitlab-ci-local does.
+func latestArtifacts(d *workspace.Dir, current string) func(string) *workspace.Artifacts {
+	return func(slug string) *workspace.Artifacts {
+		entries, err := os.ReadDir(filepath.Join(d.Path, "artifacts"))
+		if err != nil {
+			return nil
+		}
+		best, bestTime := "", time.Time{}
+		for _, e := range entries {
+			if e.Name() == current {
+				continue
+			}
+			fi, err := os.Stat(d.Artifacts(e.Name()).JobDir(slug))
+			if err == nil && fi.ModTime().After(bestTime) {
+				best, bestTime = e.Name(), fi.ModTime()
+			}
+		}
+		if best == "" {
+			return nil
+		}
+		return d.Artifacts(best)
+	}
+}
+
+func cutVar(kv string) (string, string, bool) {
+	for i := 0; i < len(kv); i++ {
+		if kv[i] == '=' {
+			return kv[:i], kv[i+1:], i > 0
+		}
+	}
+	return "", "", false
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func relPath(base, p string) string {
+	if r, err := filepath.Rel(base, p); err == nil {
+		return r
+	}
+	return p
+}

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gantry-ci/gantry/internal/scheduler"
+)
+
+// newPipelineID numbers pipelines 1, 2, 3... per project: it claims the
+// next free .gantry/logs/<n> directory (mkdir fails if another run took
+// it first) and returns n with the directory.
+func newPipelineID(gantryDir string) (string, string, error) {
+	root := filepath.Join(gantryDir, "logs")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", "", fmt.Errorf("logs directory: %w", err)
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return "", "", fmt.Errorf("logs directory: %w", err)
+	}
+	last := 0
+	for _, e := range entries {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > last {
+			last = n
+		}
+	}
+	for n := last + 1; ; n++ {
+		id := strconv.Itoa(n)
+		dir := filepath.Join(root, id)
+		err := os.Mkdir(dir, 0o755)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("logs directory: %w", err)
+		}
+		return id, dir, nil
+	}
+}
+
+// logFiles writes each job's full log, as the events carry it (already
+// masked), to <dir>/<slug>.log: the output and gantry's own notices, every
+// attempt after the first under a separator line.
+type logFiles struct {
+	dir   string
+	slug  func(job string) string
+	open  map[string]*logFile
+	paths map[string]string
+	err   error
+}
+
+type logFile struct {
+	f   *os.File
+	w   *bufio.Writer
+	mid bool // the last output did not end its line
+}
+
+// endLine ends a partial line of output before gantry writes its own.
+func (lf *logFile) endLine() {
+	if lf.mid {
+		lf.w.WriteByte('\n')
+		lf.mid = false
+	}
+}
+
+func newLogFiles(dir string, slug func(string) string) *logFiles {
+	return &logFiles{dir: dir, slug: slug, open: map[string]*logFile{}, paths: map[string]string{}}
+}
+
+// Path is the log file of job, "" if it never ran.
+func (l *logFiles) Path(job string) string { return l.paths[job] }
+
+// Handle takes one event; it is called by the scheduler's serialized
+// event callback.
+func (l *logFiles) Handle(ev scheduler.Event) {
+	switch ev.Kind {
+	case scheduler.KindJobStarted:
+		lf := l.file(ev.Job)
+		if lf != nil && ev.Attempt > 1 {
+			lf.endLine()
+			fmt.Fprintf(lf.w, "\n--- attempt %d ---\n", ev.Attempt)
+		}
+	case scheduler.KindJobLog:
+		if lf := l.file(ev.Job); lf != nil {
+			// A long line comes in several chunks: keep it whole.
+			lf.w.WriteString(ev.Text)
+			lf.mid = !strings.HasSuffix(ev.Text, "\n")
+		}
+	case scheduler.KindJobNotice:
+		if lf := l.file(ev.Job); lf != nil {
+			lf.endLine()
+			lf.w.WriteString(ev.Text)
+			lf.w.WriteByte('\n')
+		}
+	case scheduler.KindJobFinished:
+		lf := l.open[ev.Job]
+		if lf == nil {
+			return
+		}
+		lf.endLine()
+		fmt.Fprintf(lf.w, "Job %s", statusWord(ev))
+		if ev.Reason != "" && ev.Status != scheduler.StatusSuccess {
+			fmt.Fprintf(lf.w, ": %s", ev.Reason)
+		}
+		lf.w.WriteByte('\n')
+		if !ev.Retrying {
+			l.close(ev.Job)
+		}
+	}
+}
+
+func statusWord(ev scheduler.Event) string {
+	if ev.Retrying {
+		return "failed, retrying"
+	}
+	if ev.Status == scheduler.StatusSuccess {
+		return "succeeded"
+	}
+	return ev.Status.String()
+}
+
+func (l *logFiles) file(job string) *logFile {
+	if lf := l.open[job]; lf != nil {
+		return lf
+	}
+	if l.err != nil {
+		return nil
+	}
+	path := filepath.Join(l.dir, l.slug(job)+".log")
+	flag := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if _, seen := l.paths[job]; seen {
+		flag = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flag, 0o600)
+	if err != nil {
+		l.err = fmt.Errorf("job log: %w", err)
+		return nil
+	}
+	lf := &logFile{f: f, w: bufio.NewWriterSize(f, 256<<10)}
+	l.open[job], l.paths[job] = lf, path
+	return lf
+}
+
+func (l *logFiles) close(job string) {
+	lf := l.open[job]
+	delete(l.open, job)
+	if err := lf.w.Flush(); err != nil && l.err == nil {
+		l.err = fmt.Errorf("job log: %w", err)
+	}
+	if err := lf.f.Close(); err != nil && l.err == nil {
+		l.err = fmt.Errorf("job log: %w", err)
+	}
+}
+
+// Close closes what is still open and returns the first write error.
+func (l *logFiles) Close() error {
+	for job := range l.open {
+		l.close(job)
+	}
+	return l.err
+}
