@@ -8,6 +8,10 @@ set -euo pipefail
 declare -A need=(
   [git]=git
   [bash]=bash
+  # Docker: the engine, and what testdata/images/build.sh makes images from.
+  [dockerd]=docker.io
+  [busybox]=busybox-static
+  [mmdebstrap]=mmdebstrap
 )
 
 missing=()
@@ -26,3 +30,28 @@ fi
 # Tests make git commits; give git an identity when the machine has none.
 git config --global user.email >/dev/null 2>&1 || git config --global user.email "gantry-tests@localhost"
 git config --global user.name >/dev/null 2>&1 || git config --global user.name "gantry tests"
+
+# Docker: start the engine when its socket does not answer, then wait for it.
+# DOCKER_HOST pointing elsewhere means someone else runs the engine.
+if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log=/var/log/dockerd.log
+  $sudo touch "$log" 2>/dev/null || log=/tmp/dockerd.log
+  echo "setup: starting dockerd (log: $log)" >&2
+  # setsid: the engine outlives this script and the shell that ran it.
+  $sudo setsid dockerd >>"$log" 2>&1 </dev/null &
+  for i in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    if [ "$i" -eq 60 ]; then
+      echo "setup: dockerd did not answer on /var/run/docker.sock within 30 s; last lines of $log:" >&2
+      tail -n 20 "$log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+fi
+
+# Test images (busybox, postgres, redis, python), rebuilt only when their
+# recipes change.
+bash "$(dirname "$0")/../testdata/images/build.sh" all
