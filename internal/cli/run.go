@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"time"
 
@@ -124,6 +125,12 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		return err
 	}
 	markVariables(pl.plan, masked, files)
+	for i, name := range rf.sel.Jobs {
+		rf.sel.Jobs[i] = canonicalJobName(pl.plan, name)
+	}
+	for i, name := range rf.manual {
+		rf.manual[i] = canonicalJobName(pl.plan, name)
+	}
 	p, err := plan.Select(pl.plan, rf.sel)
 	if err != nil {
 		return withCode(ExitInvalid, err)
@@ -310,6 +317,23 @@ func latestArtifacts(d *workspace.Dir, current string) func(string) *workspace.A
 		}
 		return d.Artifacts(best)
 	}
+}
+
+// gclParallel is gitlab-ci-local's name of a parallel: N instance.
+var gclParallel = regexp.MustCompile(`^(.*): \[(\d+)/(\d+)\]$`)
+
+// canonicalJobName accepts a job's name as gitlab-ci-local writes it too
+// ("test: [1/2]" for GitLab's "test 1/2", matrix values without blanks).
+func canonicalJobName(p *plan.Plan, name string) string {
+	if j := p.Job(name); j != nil {
+		return j.Name
+	}
+	if m := gclParallel.FindStringSubmatch(name); m != nil {
+		if j := p.Job(m[1] + " " + m[2] + "/" + m[3]); j != nil {
+			return j.Name
+		}
+	}
+	return name
 }
 
 func cutVar(kv string) (string, string, bool) {

@@ -168,6 +168,8 @@ type gclArgs struct {
 	Preview, List           bool
 	Concurrency             string
 	VariablesFile           string
+	// ShellIsolation: jobs run in a copy of the project, not in it.
+	ShellIsolation bool
 }
 
 func parseGCLArgs(args []string) gclArgs {
@@ -189,6 +191,8 @@ func parseGCLArgs(args []string) gclArgs {
 			a.Variables = append(a.Variables, next())
 		case "--needs":
 			a.Needs = true
+		case "--shell-isolation":
+			a.ShellIsolation = true
 		case "--only-needs":
 			a.OnlyNeeds = true
 		case "--file":

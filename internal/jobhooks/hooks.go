@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/gantry-ci/gantry/internal/expr"
@@ -111,11 +112,14 @@ func (h *Hooks) BeforeJob(ctx context.Context, jc *scheduler.JobContext) error {
 	}
 	jc.Workspace = ws
 	a := &attempt{}
+	// GitLab's value while the script runs; the scheduler sets the
+	// outcome for after_script.
+	jc.Variables = append(jc.Variables, plan.Variable{Name: "CI_JOB_STATUS", Value: "running", Raw: true})
 
 	if err := h.restoreArtifacts(ctx, jc, log); err != nil {
 		return err
 	}
-	lookup := lookupOf(j.Variables, jc.Variables)
+	lookup := h.lookup(jc)
 	if j.Spec != nil {
 		a.cacheKeys = make([]string, len(j.Spec.Cache))
 		for i, c := range j.Spec.Cache {
@@ -152,6 +156,7 @@ func (h *Hooks) BeforeJob(ctx context.Context, jc *scheduler.JobContext) error {
 // restoreArtifacts extracts the artifacts of jc's dependencies into its
 // workspace, in order, and adds their dotenv variables to jc.Variables.
 func (h *Hooks) restoreArtifacts(ctx context.Context, jc *scheduler.JobContext, log io.Writer) error {
+	dotenv := map[string]bool{}
 	for _, dep := range jc.Job.Dependencies {
 		slug := h.Slug(dep)
 		store := h.artifacts
@@ -173,9 +178,44 @@ func (h *Hooks) restoreArtifacts(ctx context.Context, jc *scheduler.JobContext, 
 			}
 			// Dotenv values are data: never expanded again.
 			jc.Variables = append(jc.Variables, plan.Variable{Name: v.Key, Value: v.Value, Raw: true})
+			dotenv[v.Key] = true
 		}
 	}
+	h.reexpand(jc, dotenv)
 	return nil
+}
+
+// reexpand gives the job's own variables that refer to a dotenv variable
+// their value with it: the runner expands job variables when the job
+// starts, when the dotenv report is known, while the plan could not.
+func (h *Hooks) reexpand(jc *scheduler.JobContext, dotenv map[string]bool) {
+	if len(dotenv) == 0 || jc.Job.Spec == nil {
+		return
+	}
+	lookup := lookupOf(jc.Job.Variables, jc.Variables)
+	for _, v := range jc.Job.Spec.Variables {
+		if !v.Expand || dotenv[v.Name] || h.pinned[v.Name] || !strings.Contains(v.Value, "$") {
+			continue
+		}
+		refers := false
+		for name := range dotenv {
+			if strings.Contains(v.Value, "$"+name) || strings.Contains(v.Value, "${"+name+"}") {
+				refers = true
+				break
+			}
+		}
+		if refers {
+			jc.Variables = append(jc.Variables, plan.Variable{Name: v.Name, Value: expr.Expand(v.Value, lookup), Raw: true})
+		}
+	}
+}
+
+// lookup resolves variables in artifacts and cache settings as the
+// runner does: with the job's variables, CI_PROJECT_DIR being the
+// job's workspace.
+func (h *Hooks) lookup(jc *scheduler.JobContext) expr.Lookup {
+	ws := []plan.Variable{{Name: "CI_PROJECT_DIR", Value: jc.Workspace}}
+	return lookupOf(jc.Job.Variables, jc.Variables, ws)
 }
 
 // AfterJob implements scheduler.Hooks: it saves artifacts and reports
@@ -195,7 +235,7 @@ func (h *Hooks) AfterJob(ctx context.Context, jc *scheduler.JobContext, res *sch
 	log := noticeWriter(jc)
 	defer log.Flush()
 	succeeded := res.Status == scheduler.StatusSuccess
-	lookup := lookupOf(j.Variables, jc.Variables)
+	lookup := h.lookup(jc)
 	var errs []error
 
 	if spec := j.Spec.Artifacts; spec != nil {

@@ -1,0 +1,333 @@
+package conformance
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gantry-ci/gantry/internal/cli"
+	"github.com/gantry-ci/gantry/internal/scheduler"
+	"github.com/gantry-ci/gantry/internal/workspace"
+)
+
+// runExceptions are invocations where `gantry run` knowingly differs from
+// what gitlab-ci-local did, each with the reason.
+var runExceptions = map[string]string{
+	"cache-key-invalid-files__1": "frontend: GitLab allows at most two cache:key:files, internal/gitlabci does not check it yet",
+	"custom-home__1":             "gitlab-ci-local only: --home reads user variables from <home>/.gitlab-ci-local/variables.yml",
+	"custom-home__2":             "gitlab-ci-local only: --home reads user variables from <home>/.gitlab-ci-local/variables.yml",
+	"custom-home__3":             "gitlab-ci-local only: --home reads user variables from <home>/.gitlab-ci-local/variables.yml",
+	"include-rules__1":           "GitLab sets GITLAB_CI=true, as gantry does; gitlab-ci-local sets it to false",
+	"interactive__1":             "gitlab-ci-local only: @Interactive jobs get the terminal, their output is not recorded",
+	"interactive__2":             "gitlab-ci-local only: --no-shell-executor-no-image refuses @Interactive jobs",
+	"manual__3": "GitLab does not refuse a pipeline whose job needs an unplayed manual job: the job " +
+		"waits (gantry: skipped, pipeline passes); gitlab-ci-local exits with an error",
+	"parallel-matrix-environment__1": "gitlab-ci-local only: environment-scoped values from .gitlab-ci-local-variables.yml",
+	"project-variables-file__1":      "gitlab-ci-local only: .gitlab-ci-local-variables.yml (gantry reads .gantry/variables)",
+	"project-variables-file__2":      "gitlab-ci-local only: .gitlab-ci-local-variables.yml (gantry reads .gantry/variables)",
+	"schema-validation-ignore__2":    "gitlab-ci-local only: --ignore-schema-paths accepts a file GitLab rejects",
+	"validate-dependency-chain__3":   "gitlab-ci-local only: --validate-dependency-chain refuses what GitLab runs",
+}
+
+// TestGCLRun runs every public gitlab-ci-local invocation that runs jobs
+// (not --preview or --list) with `gantry run --json` and compares, as the
+// corpus README says: exit status class, the jobs that ran, their
+// statuses, after_script failures, coverage and output lines.
+func TestGCLRun(t *testing.T) {
+	var agree, total, unexplained int
+	var report []string
+	for _, c := range gclCases(t) {
+		for n := 1; n <= len(c.Invocations); n++ {
+			g := golden(t, c, n)
+			a := parseGCLArgs(g.BaseArgs)
+			if a.Preview || a.List {
+				continue // not runs: gcl_list_test.go checks them
+			}
+			id := fmt.Sprintf("%s__%d", c.Case, n)
+			total++
+			var diff string
+			t.Run(id, func(t *testing.T) {
+				diff = checkRun(t, c, g, a)
+				if diff == "" {
+					return
+				}
+				if reason, ok := runExceptions[id]; ok {
+					t.Logf("known difference (%s): %s", reason, diff)
+					return
+				}
+				t.Errorf("%s %q: %s", id, strings.Join(g.BaseArgs, " "), diff)
+			})
+			if diff == "" {
+				agree++
+			} else {
+				reason := runExceptions[id]
+				if reason == "" {
+					reason = "unexplained"
+					unexplained++
+				}
+				report = append(report, fmt.Sprintf("  %s (%s): %s", id, reason, diff))
+			}
+		}
+	}
+	t.Logf("gantry run vs gitlab-ci-local 4.70.0 (public set): %d/%d invocations agree (%.1f%%); %d more are documented differences",
+		agree, total, 100*float64(agree)/float64(total), len(report)-unexplained)
+	for _, r := range report {
+		t.Log(r)
+	}
+}
+
+// ranJob is what gantry's events say about one job.
+type ranJob struct {
+	status   scheduler.Status
+	afterErr bool
+	coverage *float64
+	lines    []string
+}
+
+func checkRun(t *testing.T, c gclCase, g gclGolden, a gclArgs) string {
+	dir := prepare(t, c, g)
+	args := []string{"run", "--json", "-C", dir}
+	if a.File != "" {
+		args = append(args, "-f", a.File)
+	}
+	for _, v := range a.Variables {
+		args = append(args, "--variable", v)
+	}
+	for k, v := range g.Env {
+		if name, ok := strings.CutPrefix(k, "GCL_VARIABLE_"); ok {
+			args = append(args, "--variable", name+"="+v)
+		}
+	}
+	for _, j := range a.Jobs {
+		args = append(args, "--job", j)
+	}
+	if a.Needs {
+		args = append(args, "--needs")
+	}
+	if a.OnlyNeeds {
+		args = append(args, "--only-needs")
+	}
+	for _, m := range a.Manual {
+		args = append(args, "--manual", m)
+	}
+	if a.Concurrency != "" {
+		args = append(args, "-j", a.Concurrency)
+	}
+	if a.VariablesFile != "" {
+		args = append(args, "--env-file", a.VariablesFile)
+	}
+	for _, pre := range g.PreRuns {
+		pa := parseGCLArgs(pre)
+		pre := []string{"run", "--json", "-C", dir}
+		for _, j := range pa.Jobs {
+			pre = append(pre, "--job", j)
+		}
+		gantryIn(t, pre...)
+	}
+	code, out, errOut := gantryIn(t, args...)
+
+	wantFail := g.ExitCode != 0
+	if wantFail != (code != 0) {
+		return fmt.Sprintf("gitlab-ci-local exited %d, gantry %d (%s)", g.ExitCode, code, firstLineOf(errOut))
+	}
+	if g.Error != nil && len(g.Jobs) == 0 {
+		return "" // both refused the pipeline
+	}
+	jobs, order, err := readEvents(out)
+	if err != nil {
+		return err.Error()
+	}
+	norm := normaliser(dir, a)
+	var want, got []string
+	for _, j := range g.Jobs {
+		want = append(want, gclName(j.Name))
+	}
+	for _, name := range order {
+		got = append(got, gclName(name))
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if !slices.Equal(want, got) {
+		return fmt.Sprintf("ran %v, gantry ran %v", want, got)
+	}
+	byName := map[string]*ranJob{}
+	for name, j := range jobs {
+		byName[gclName(name)] = j
+	}
+	var diffs []string
+	for _, w := range g.Jobs {
+		name := gclName(w.Name)
+		j := byName[name]
+		if s := gclStatus(j.status); s != w.Status {
+			diffs = append(diffs, fmt.Sprintf("%s: status %s, gantry %s", name, w.Status, s))
+		}
+		if w.AfterScriptWarn != j.afterErr {
+			diffs = append(diffs, fmt.Sprintf("%s: after_script failed %v, gantry %v", name, w.AfterScriptWarn, j.afterErr))
+		}
+		if d := compareCoverage(w.Coverage, j.coverage); d != "" {
+			diffs = append(diffs, name+": "+d)
+		}
+		wantLines := normLines(append(slices.Clone(w.Output), w.Stderr...), norm(w.Name))
+		gotLines := normLines(j.lines, norm(w.Name))
+		if d := compareLines(wantLines, gotLines); d != "" {
+			diffs = append(diffs, name+": "+d)
+		}
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// readEvents collects each started job's final status and output lines
+// (without the "$ command" lines, which gitlab-ci-local records apart).
+func readEvents(out string) (map[string]*ranJob, []string, error) {
+	jobs := map[string]*ranJob{}
+	var order []string
+	cmds := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var ev scheduler.Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			return nil, nil, fmt.Errorf("bad event %q: %v", sc.Text(), err)
+		}
+		j := jobs[ev.Job]
+		switch ev.Kind {
+		case scheduler.KindJobStarted:
+			if j == nil {
+				j = &ranJob{}
+				jobs[ev.Job] = j
+				order = append(order, ev.Job)
+			}
+			j.lines = nil // the last attempt's output counts
+		case scheduler.KindJobLog:
+			for _, line := range strings.Split(strings.TrimSuffix(ev.Text, "\n"), "\n") {
+				if strings.HasPrefix(line, "$ ") {
+					cmds[line] = true
+					continue
+				}
+				j.lines = append(j.lines, line)
+			}
+		case scheduler.KindJobFinished:
+			j.status, j.afterErr, j.coverage = ev.Status, ev.AfterScriptFailed, ev.Coverage
+		}
+	}
+	return jobs, order, sc.Err()
+}
+
+var (
+	ansiRE      = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+	timestampRE = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?`)
+	parallelRE  = regexp.MustCompile(`^(.*) (\d+)/(\d+)$`)
+)
+
+// normaliser returns, per job, the corpus README's normalisation. The
+// job's directory differs by design: gitlab-ci-local runs a job in
+// .gitlab-ci-local/builds/<job> with --shell-isolation and in the project
+// itself without; gantry always in .gantry/builds/<slug>. Both read as the
+// path gitlab-ci-local would have printed.
+func normaliser(dir string, a gclArgs) func(job string) func(string) string {
+	return func(job string) func(string) string {
+		ws := filepath.Join(dir, workspace.DirName, "builds", workspace.Slug(job))
+		gclWS := "<CWD>"
+		if a.ShellIsolation {
+			gclWS = "<CWD>/.gitlab-ci-local/builds/" + job
+		}
+		return func(s string) string {
+			s = ansiRE.ReplaceAllString(s, "")
+			if i := strings.LastIndexByte(s, '\r'); i >= 0 {
+				s = s[i+1:]
+			}
+			s = strings.ReplaceAll(s, ws, gclWS)
+			s = strings.ReplaceAll(s, dir, "<CWD>")
+			s = timestampRE.ReplaceAllString(s, "<TIMESTAMP>")
+			return strings.TrimRight(s, " \t")
+		}
+	}
+}
+
+func normLines(lines []string, norm func(string) string) []string {
+	var out []string
+	for _, l := range lines {
+		if l = norm(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// compareLines wants the same lines; stdout and stderr interleave
+// differently when merged, so the order is compared as sorted lists.
+func compareLines(want, got []string) string {
+	if slices.Equal(want, got) {
+		return ""
+	}
+	w, g := slices.Clone(want), slices.Clone(got)
+	sort.Strings(w)
+	sort.Strings(g)
+	if slices.Equal(w, g) {
+		return ""
+	}
+	return fmt.Sprintf("output %q, gantry %q", want, got)
+}
+
+func compareCoverage(want *string, got *float64) string {
+	switch {
+	case want == nil && got == nil:
+		return ""
+	case want == nil:
+		return fmt.Sprintf("coverage none, gantry %v", *got)
+	case got == nil:
+		return fmt.Sprintf("coverage %s, gantry none", *want)
+	}
+	w, err := strconv.ParseFloat(*want, 64)
+	if err != nil || fmt.Sprintf("%.2f", w) != fmt.Sprintf("%.2f", *got) {
+		return fmt.Sprintf("coverage %s, gantry %v", *want, *got)
+	}
+	return ""
+}
+
+// gclName writes a job name as gitlab-ci-local does: matrix values
+// without blanks after commas, parallel instances as "name: [i/n]".
+func gclName(name string) string {
+	if m := parallelRE.FindStringSubmatch(name); m != nil {
+		return m[1] + ": [" + m[2] + "/" + m[3] + "]"
+	}
+	return strings.ReplaceAll(name, ", ", ",")
+}
+
+func gclStatus(s scheduler.Status) string {
+	switch s {
+	case scheduler.StatusSuccess:
+		return "PASS"
+	case scheduler.StatusWarning:
+		return "WARN"
+	case scheduler.StatusFailed:
+		return "FAIL"
+	}
+	return strings.ToUpper(s.String())
+}
+
+// gantryIn runs the CLI in-process with the corpus's fixed environment
+// for jobs (HOME empty, TZ=UTC, C.UTF-8, NO_COLOR).
+func gantryIn(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	for k, v := range map[string]string{"HOME": "", "TZ": "UTC", "LC_ALL": "C.UTF-8", "NO_COLOR": "1"} {
+		t.Setenv(k, v)
+	}
+	var out, errOut bytes.Buffer
+	code := cli.Main(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func firstLineOf(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
