@@ -170,7 +170,7 @@ func (d *decoder) commonKey(j *pipeline.Job, key string, v val) bool {
 		j.Retry = d.retry(v)
 	case "timeout":
 		if s, ok := d.durationStr(v, maxTimeout, false); ok && s != "" {
-			j.Timeout, _ = parseDuration(s) // validated by durationStr
+			j.Timeout, _ = pipeline.ParseDuration(s) // validated by durationStr
 		}
 	case "interruptible":
 		j.Interruptible, _ = d.boolean(v)
@@ -189,7 +189,7 @@ func (d *decoder) durationStr(v val, limit time.Duration, never bool) (string, b
 	if !ok || !d.strict || never && s == "never" {
 		return s, ok
 	}
-	dur, err := parseDuration(s)
+	dur, err := pipeline.ParseDuration(s)
 	switch {
 	case err != nil:
 		d.errorf(v.pos, `write e.g. "1h 30m", "45 minutes" or "90s"`, "%s: %q is not a duration", v.path, s)

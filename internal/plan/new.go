@@ -246,7 +246,7 @@ func (ev *evaluator) evalInstance(in instance) (*pending, error) {
 		if d.startIn == "" {
 			return nil, &Error{Pos: spec.Pos, Job: in.name, Msg: "when: delayed needs start_in", Hint: "add start_in: 5 minutes"}
 		}
-		dur, err := ParseDuration(d.startIn)
+		dur, err := pipeline.ParseDuration(d.startIn)
 		if err != nil {
 			return nil, &Error{Pos: spec.Pos, Job: in.name, Msg: fmt.Sprintf("start_in: %v", err), Hint: "write it like 30 seconds, 5 minutes or 1 day"}
 		}

@@ -1,4 +1,4 @@
-package gitlabci
+package pipeline
 
 import (
 	"testing"
@@ -34,12 +34,12 @@ func TestParseDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := parseDuration(tt.in)
+			got, err := ParseDuration(tt.in)
 			if err != nil {
-				t.Fatalf("parseDuration(%q): %v", tt.in, err)
+				t.Fatalf("ParseDuration(%q): %v", tt.in, err)
 			}
 			if got != tt.want {
-				t.Errorf("parseDuration(%q) = %v, want %v", tt.in, got, tt.want)
+				t.Errorf("ParseDuration(%q) = %v, want %v", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -48,8 +48,8 @@ func TestParseDuration(t *testing.T) {
 func TestParseDurationInvalid(t *testing.T) {
 	for _, in := range []string{"", "soon", "1 fortnight", "h", "hours 3", "1h-30m", "1:2:3:4", "a:b", "and", "1..2h", "never"} {
 		t.Run(in, func(t *testing.T) {
-			if d, err := parseDuration(in); err == nil {
-				t.Errorf("parseDuration(%q) = %v, want an error", in, d)
+			if d, err := ParseDuration(in); err == nil {
+				t.Errorf("ParseDuration(%q) = %v, want an error", in, d)
 			}
 		})
 	}
@@ -60,9 +60,23 @@ func FuzzParseDuration(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := parseDuration(s)
+		d, err := ParseDuration(s)
 		if err == nil && d < 0 {
-			t.Fatalf("parseDuration(%q) = %v", s, d)
+			t.Fatalf("ParseDuration(%q) = %v", s, d)
 		}
 	})
+}
+
+// start_in values, as the planner once tested them on its own parser.
+func TestParseDurationStartIn(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30": 30 * time.Second, "1 hour and 30 mins": 90 * time.Minute, "1h30m": 90 * time.Minute, "1.5 days": 36 * time.Hour, "1 week, 1 day": 8 * 24 * time.Hour, "2 HOURS": 2 * time.Hour} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("%q = %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "soon", "5 fortnights", "1..2 s", "-5 minutes"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
 }

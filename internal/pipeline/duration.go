@@ -1,4 +1,4 @@
-package gitlabci
+package pipeline
 
 import (
 	"errors"
@@ -32,8 +32,9 @@ var durationUnits = map[string]time.Duration{
 
 var errDuration = errors.New(`not a duration (write e.g. "1h 30m", "45 minutes" or "90s")`)
 
-// parseDuration parses a GitLab duration.
-func parseDuration(s string) (time.Duration, error) {
+// ParseDuration parses a duration as GitLab writes them (timeout:,
+// start_in:, expire_in:).
+func ParseDuration(s string) (time.Duration, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {
 		return 0, errDuration
