@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/gantry-ci/gantry/internal/pipeline"
 	"go.yaml.in/yaml/v3"
@@ -70,6 +71,11 @@ func ParseDocument(file string, src []byte) (*Node, error) {
 	return nil, errorf(docs[1].Pos, "only a spec: header may precede a --- separator", "file has %d YAML documents", len(docs))
 }
 
+// yaml11Bools are the plain words YAML 1.1 (Ruby's Psych, which GitLab
+// uses) reads as booleans beyond true and false. y and n are not among
+// them in Psych.
+var yaml11Bools = map[string]string{"yes": "true", "on": "true", "no": "false", "off": "false"}
+
 type converter struct {
 	file  string
 	nodes int
@@ -112,6 +118,11 @@ func (c *converter) convert(y *yaml.Node, depth int) (*Node, error) {
 		}
 		if n.Tag == TagNull {
 			n.Kind = Null
+		}
+		if b, ok := yaml11Bools[strings.ToLower(n.Value)]; ok && n.Tag == TagStr && y.Style == 0 {
+			// GitLab reads YAML 1.1, where a bare yes/no/on/off is a
+			// boolean; yaml.v3 (YAML 1.2) reads it as a string.
+			n.Tag, n.Value = TagBool, b
 		}
 		return n, nil
 	case yaml.SequenceNode:

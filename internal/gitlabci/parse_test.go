@@ -67,3 +67,18 @@ func TestParseBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestParseYAML11Booleans(t *testing.T) {
+	n, err := ParseDocument("x.yml", []byte("a: yes\nb: Off\nc: 'yes'\nd: \"on\"\ne: y\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string][2]string{
+		"a": {TagBool, "true"}, "b": {TagBool, "false"},
+		"c": {TagStr, "yes"}, "d": {TagStr, "on"}, "e": {TagStr, "y"},
+	} {
+		if got := n.Get(key); got.Tag != want[0] || got.Value != want[1] {
+			t.Errorf("%s: got %s %q, want %s %q", key, got.Tag, got.Value, want[0], want[1])
+		}
+	}
+}
