@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// gitRepo makes dir a git repository on branch with one commit, and an
+// origin whose default branch is main.
+func gitRepo(t *testing.T, dir, branch string) {
+	t.Helper()
+	for _, args := range [][]string{
+		{"init", "-q", "-b", branch},
+		{"add", "-A"},
+		{"-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"},
+		{"remote", "add", "origin", "git@gitlab.example.com:group/app.git"},
+		{"update-ref", "refs/remotes/origin/main", "HEAD"},
+		{"symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
+// The guide's own pipeline (section 10.1), unchanged.
+const guidePipeline = `stages:
+  - lint
+  - test
+  - build
+  - deploy
+
+variables:
+  DJANGO_SETTINGS_MODULE: config.settings.test
+
+lint:
+  stage: lint
+  script:
+    - pip install -r requirements-dev.txt
+    - ruff check .
+    - black --check .
+
+test:
+  stage: test
+  script:
+    - pip install -r requirements-dev.txt
+    - pytest --maxfail=1 --disable-warnings -q
+    - coverage run -m pytest
+    - coverage report
+    - python manage.py check
+
+build:
+  stage: build
+  script:
+    - docker build -t registry.example.com/gardel-backend:$CI_COMMIT_SHA backend
+    - docker push registry.example.com/gardel-backend:$CI_COMMIT_SHA
+  only:
+    - main
+    - develop
+
+deploy_prod:
+  stage: deploy
+  script:
+    - ssh user@server "cd /srv/gardel && ./deploy.sh $CI_COMMIT_SHA"
+  when: manual
+  only:
+    - main
+`
+
+// TestListGuidePipeline checks what the guide says each branch gets:
+// feature branches lint and test; develop also builds; main also has the
+// manual production deploy.
+func TestListGuidePipeline(t *testing.T) {
+	dir := writeFiles(t, map[string]string{".gitlab-ci.yml": guidePipeline})
+	gitRepo(t, dir, "feature/login")
+	tests := []struct {
+		args []string
+		want []listedJob
+	}{
+		{nil, []listedJob{
+			{Name: "lint", Stage: "lint", When: "on_success", Needs: []string{}, ImplicitNeeds: true},
+			{Name: "test", Stage: "test", When: "on_success", Needs: []string{"lint"}, ImplicitNeeds: true},
+		}},
+		{[]string{"--ref", "develop"}, []listedJob{
+			{Name: "lint", Stage: "lint", When: "on_success", Needs: []string{}, ImplicitNeeds: true},
+			{Name: "test", Stage: "test", When: "on_success", Needs: []string{"lint"}, ImplicitNeeds: true},
+			{Name: "build", Stage: "build", When: "on_success", Needs: []string{"lint", "test"}, ImplicitNeeds: true},
+		}},
+		{[]string{"--ref", "main", "--job", "deploy_prod", "--needs", "--manual", "deploy_prod"}, []listedJob{
+			{Name: "lint", Stage: "lint", When: "on_success", Needs: []string{}, ImplicitNeeds: true},
+			{Name: "test", Stage: "test", When: "on_success", Needs: []string{"lint"}, ImplicitNeeds: true},
+			{Name: "build", Stage: "build", When: "on_success", Needs: []string{"lint", "test"}, ImplicitNeeds: true},
+			{Name: "deploy_prod", Stage: "deploy", When: "manual", AllowFailure: true, Needs: []string{"lint", "test", "build"}, ImplicitNeeds: true, Played: true},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errOut := run(t, append([]string{"list", "--json", "-C", dir}, tt.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var got struct{ Jobs []listedJob }
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got.Jobs); diff != "" {
+				t.Errorf("jobs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestListText(t *testing.T) {
+	dir := writeFiles(t, map[string]string{".gitlab-ci.yml": guidePipeline})
+	gitRepo(t, dir, "main")
+	code, out, errOut := run(t, "list", "-C", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"JOB", "deploy_prod", "manual", "(stages)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestListNoPipeline(t *testing.T) {
+	dir := writeFiles(t, map[string]string{".gitlab-ci.yml": "workflow:\n  rules:\n    - if: $CI_COMMIT_TAG\njob:\n  script: [x]\n"})
+	gitRepo(t, dir, "main")
+	code, out, errOut := run(t, "list", "-C", dir)
+	if code != 0 || !strings.Contains(errOut, "workflow:rules") || strings.Contains(out, "job") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	dir = writeFiles(t, map[string]string{".gitlab-ci.yml": guidePipeline})
+	gitRepo(t, dir, "main")
+	if code, _, errOut := run(t, "list", "-C", dir, "--job", "nope"); code != ExitInvalid {
+		t.Errorf("unknown --job: exit %d, %s", code, errOut)
+	}
+}
