@@ -1,10 +1,12 @@
 package gitlabci
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/gantry-ci/gantry/internal/expr"
 	"github.com/gantry-ci/gantry/internal/pipeline"
 )
 
@@ -21,6 +23,26 @@ var ruleKeys = map[ruleKind][]string{
 	ruleJob:      {"if", "changes", "exists", "variables", "when", "start_in", "allow_failure", "needs", "interruptible"},
 	ruleWorkflow: {"if", "changes", "exists", "variables", "when", "auto_cancel"},
 	ruleInclude:  {"if", "changes", "exists", "when"},
+}
+
+// expression reports a rules:if or only:variables expression GitLab would
+// refuse to parse, pointing at the offending token. Decode only: the
+// schema does not look inside strings.
+func (d *decoder) expression(v val, cond string) {
+	if !d.strict {
+		return
+	}
+	_, err := expr.Parse(cond)
+	var se *expr.SyntaxError
+	if !errors.As(err, &se) {
+		return
+	}
+	pos := v.pos
+	if !strings.Contains(cond, "\n") {
+		// The column inside a one-line scalar; a quoted scalar is one off.
+		pos.Col += se.Col - 1
+	}
+	d.errorf(pos, se.Hint, "%s: invalid expression: %s", v.path, se.Msg)
 }
 
 // rules decodes a rules: list. rules: null yields an empty, non-nil list.
@@ -65,7 +87,10 @@ func (d *decoder) rule(v val, kind ruleKind) (pipeline.Rule, bool) {
 		switch pr.Key {
 		case "if":
 			r.IfPos = fv.pos
-			r.If, _ = d.str(fv, 0)
+			if cond, ok := d.str(fv, 0); ok {
+				r.If = cond
+				d.expression(fv, cond)
+			}
 		case "changes":
 			r.Changes = d.changes(fv)
 		case "exists":
@@ -240,6 +265,9 @@ func (d *decoder) filter(v val) *pipeline.Filter {
 			f.Refs = d.refs(fv)
 		case "variables":
 			f.Variables, _ = d.strList(fv, 0)
+			for i, cond := range f.Variables {
+				d.expression(fv.item(i), cond)
+			}
 		case "changes":
 			f.Changes, _ = d.strList(fv, 0)
 		case "kubernetes":

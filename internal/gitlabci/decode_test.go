@@ -153,6 +153,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"parallel 201", "job:\n  script: x\n  parallel: 201\n", "3:13: parallel must be between 1 and 200, got 201", ""},
 		{"parallel string", "job:\n  script: x\n  parallel: \"5\"\n", "3:13: job \"job\": parallel must be an integer from 1 to 200", ""},
 		{"matrix too big", "job:\n  script: x\n  parallel:\n    matrix:\n      - A: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]\n        B: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]\n", "5:7: job \"job\": parallel:matrix makes 225 jobs; the limit is 200", ""},
+		{"rules if syntax", "job:\n  script: x\n  rules:\n    - if: $A == \"x\" &&\n", "4:23: job \"job\": rules[0]:if: invalid expression", ""},
+		{"only variables syntax", "job:\n  script: x\n  only:\n    variables:\n      - $A === \"x\"\n", "5:14: job \"job\": only:variables[0]: invalid expression", ""},
 		{"retry 3", "job:\n  script: x\n  retry: 3\n", "3:10: job \"job\": retry must be 0, 1 or 2, got 3", ""},
 		{"retry reason", "job:\n  script: x\n  retry:\n    when: script_failur\n", "4:11: job \"job\": retry:when: unknown value \"script_failur\"", "did you mean script_failure?"},
 		{"timeout soon", "job:\n  script: x\n  timeout: soon\n", "3:12: job \"job\": timeout: \"soon\" is not a duration", "1h 30m"},
