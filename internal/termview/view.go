@@ -47,8 +47,9 @@ type jobInfo struct {
 	color string
 	stage string
 	when  string
-	// tail keeps the last lines of output for Quiet.
+	// tail keeps the last lines of output for Quiet, a ring from next.
 	tail []string
+	next int
 }
 
 // ANSI colours: job names cycle through the palette.
@@ -129,10 +130,7 @@ func (v *View) log(ev scheduler.Event) {
 		line, rest, more := strings.Cut(text, "\n")
 		if v.opt.Quiet {
 			if info != nil {
-				if len(info.tail) == v.opt.TailLines {
-					info.tail = append(info.tail[:0], info.tail[1:]...)
-				}
-				info.tail = append(info.tail, line)
+				info.keep(line, v.opt.TailLines)
 			}
 		} else {
 			v.line(ev.Job, ">", line)
@@ -150,15 +148,15 @@ func (v *View) finished(ev scheduler.Event) {
 	if v.opt.Quiet {
 		if !failed {
 			if info != nil {
-				info.tail = info.tail[:0]
+				info.tail, info.next = info.tail[:0], 0
 			}
 			return
 		}
 		if info != nil {
-			for _, l := range info.tail {
+			for _, l := range info.lines() {
 				v.line(ev.Job, ">", l)
 			}
-			info.tail = info.tail[:0]
+			info.tail, info.next = info.tail[:0], 0
 		}
 	}
 	msg := StatusText(ev.Status, ev.Failure) + " in " + FormatDuration(ev.Duration)
@@ -267,4 +265,19 @@ func FormatDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// keep adds a line to the ring of the last n lines.
+func (j *jobInfo) keep(line string, n int) {
+	if len(j.tail) < n {
+		j.tail = append(j.tail, line)
+		return
+	}
+	j.tail[j.next] = line
+	j.next = (j.next + 1) % n
+}
+
+// lines returns the kept lines, oldest first.
+func (j *jobInfo) lines() []string {
+	return append(append([]string{}, j.tail[j.next:]...), j.tail[:j.next]...)
 }
