@@ -150,3 +150,18 @@ func vars(kv ...string) []executor.Variable {
 	}
 	return out
 }
+
+// removePipeline removes the containers of pipeline, returning how many.
+func removePipeline(ctx context.Context, b *Backend, pipeline string) (int, error) {
+	f := filters.NewArgs(filters.Arg("label", LabelPipeline+"="+pipeline))
+	ctrs, err := b.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range ctrs {
+		if err := b.remove(ctx, c.ID); err != nil {
+			return 0, err
+		}
+	}
+	return len(ctrs), nil
+}

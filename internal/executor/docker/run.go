@@ -94,7 +94,7 @@ func (s *session) Run(ctx context.Context, step *executor.Step, out io.Writer) (
 	case r := <-waitC:
 		code, waitErr = exitOf(r)
 	case err := <-waitErrC:
-		waitErr = engineError(err)
+		waitErr = fmt.Errorf("lost the docker engine while the step ran (is dockerd running?): %w", err)
 	case <-ctx.Done():
 		_, waitErr = s.stop(id, waitC, waitErrC)
 		s.drain(copied, att.Close)
