@@ -72,6 +72,21 @@ type service struct {
 	ports   []int
 }
 
+// String names the service for messages by its image and the alias the
+// user chose (else the first one GitLab derives).
+func (s *service) String() string {
+	alias := s.aliases[0]
+	if n := len(Aliases(executor.Service{Image: s.def.Image})); n < len(s.aliases) {
+		alias = s.aliases[n]
+	}
+	return fmt.Sprintf("service %s (%s)", s.def.Name, alias)
+}
+
+// healthPortSet reports whether the service names its port to wait for.
+func (s *service) healthPortSet() bool {
+	return slices.ContainsFunc(s.def.Variables, func(v executor.Variable) bool { return v.Name == HealthcheckPortVariable })
+}
+
 // serviceEnv is what a service container gets: the job's variables, then
 // the service's own, which win (GitLab passes job variables to services).
 // File variables stay out: their path exists only in the job container.
@@ -173,8 +188,10 @@ func (b *Backend) waitServices(ctx context.Context, netName string, svcs []*serv
 	var wg sync.WaitGroup
 	for i, s := range svcs {
 		if len(s.ports) == 0 {
+			fmt.Fprintf(log, "Not waiting for %s: its image exposes no TCP port and %s is not set\n", s, HealthcheckPortVariable)
 			continue
 		}
+		fmt.Fprintf(log, "Waiting up to %s for %s on port %s\n", b.cfg.ServiceWait, s, portList(s.ports))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -193,13 +210,13 @@ func (b *Backend) waitServices(ctx context.Context, netName string, svcs []*serv
 // waitService dials each port of s from this host until it accepts, the
 // container exits or ctx ends.
 func (b *Backend) waitService(ctx context.Context, netName string, s *service) error {
-	name := fmt.Sprintf("service %s (%s)", s.def.Name, s.aliases[0])
+	name := s.String()
 	for _, port := range s.ports {
 		for {
 			info, err := b.cli.ContainerInspect(ctx, s.id)
 			if err != nil {
 				if ctx.Err() != nil {
-					return b.waitFailed(ctx, name, port)
+					return b.waitFailed(ctx, s, port)
 				}
 				return fmt.Errorf("%s: inspect: %w", name, err)
 			}
@@ -220,7 +237,7 @@ func (b *Backend) waitService(ctx context.Context, netName string, s *service) e
 			}
 			select {
 			case <-ctx.Done():
-				return b.waitFailed(ctx, name, port)
+				return b.waitFailed(ctx, s, port)
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
@@ -228,12 +245,26 @@ func (b *Backend) waitService(ctx context.Context, netName string, s *service) e
 	return nil
 }
 
-func (b *Backend) waitFailed(ctx context.Context, name string, port int) error {
+func (b *Backend) waitFailed(ctx context.Context, s *service, port int) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%s did not accept connections on port %d/tcp within %s (set %s to the port to wait for, or check the service's command and variables)",
-			name, port, b.cfg.ServiceWait, HealthcheckPortVariable)
+		hint := "check its command, its variables and its log"
+		if !s.healthPortSet() && len(s.ports) > 1 {
+			hint = "set " + HealthcheckPortVariable + " to the one port to wait for, or " + hint
+		}
+		return fmt.Errorf("%s did not accept connections on port %d/tcp within %s (%s)", s, port, b.cfg.ServiceWait, hint)
 	}
-	return fmt.Errorf("%s: waiting for port %d/tcp: %w", name, port, context.Cause(ctx))
+	return fmt.Errorf("%s: waiting for port %d/tcp: %w", s, port, context.Cause(ctx))
+}
+
+func portList(ports []int) string {
+	var b strings.Builder
+	for i, p := range ports {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d/tcp", p)
+	}
+	return b.String()
 }
 
 // tailLogs writes the last lines of s's log to log.

@@ -178,7 +178,7 @@ func TestServiceFailures(t *testing.T) {
 				s.Cleanup(context.Background())
 				t.Fatal("Prepare succeeded")
 			}
-			mustContain(t, "error", err.Error(), "service "+img+" (gantry-test__busybox)", tt.err)
+			mustContain(t, "error", err.Error(), "service "+img+" (bad)", tt.err)
 			mustContain(t, "job log", log.String(), "Last lines of the log of service "+img, tt.log)
 			if took > tt.max {
 				t.Errorf("Prepare took %s, want at most %s", took, tt.max)
