@@ -1,0 +1,219 @@
+// Package deploy ships an image to an environment's hosts over SSH with
+// docker compose and never leaves the environment broken: it locks the
+// environment, runs the release commands in the new image before switching,
+// gates the switch on health checks, rolls back to the previous release
+// automatically, records every release on the host and notifies the team.
+//
+// gantry.yml at the repository root declares the app and its environments;
+// Load reads it. Deployer runs a deploy or a rollback for one environment.
+package deploy
+
+import (
+	"time"
+
+	"github.com/gantry-ci/gantry/internal/pipeline"
+)
+
+// Defaults of gantry.yml, used when a field is left out.
+const (
+	DefaultConfigFile     = "gantry.yml"
+	DefaultKeep           = 5
+	DefaultHealthInterval = time.Second
+	DefaultHealthTimeout  = 5 * time.Second
+	DefaultHealthDeadline = 60 * time.Second
+	DefaultHealthStatus   = 200
+	DefaultObserveEvery   = time.Second
+	DefaultPath           = "/srv/$GANTRY_APP"
+	DefaultNotifyRetries  = 3
+	DefaultNotifyTimeout  = 10 * time.Second
+	DefaultSSHPort        = 22
+)
+
+// Config is gantry.yml: the app, where its image lives, and its
+// environments. String fields may hold $VARIABLES, expanded at deploy time
+// with the release's variables (see Vars).
+type Config struct {
+	// File is the path the config was read from, for messages.
+	File  string
+	App   string
+	Image string // repository, without tag: registry.example.com/gardel-backend
+	// Keep is how many releases of an environment keep their images on
+	// the hosts; older ones are pruned.
+	Keep         int
+	SSH          SSHConfig
+	Notify       Notify
+	Hooks        Hooks
+	Environments []*Environment
+}
+
+// Environment is one deploy target: its hosts and how to roll it.
+type Environment struct {
+	Name string
+	Pos  pipeline.Pos
+	// Hosts are user@host[:port]; the first is the primary: it holds the
+	// lock and the release log, and runs the release commands.
+	Hosts []Host
+	// Path is the directory on each host holding the compose files, the
+	// env file and gantry's state (.gantry/).
+	Path string
+	// Project is the compose project name (default app-env).
+	Project   string
+	Compose   []string // compose files, relative to the repository root
+	EnvFile   string   // uploaded with mode 0600, never printed
+	Protected bool     // needs --approve
+	Services  []Service
+	Release   ReleaseCommands
+	Health    []HealthCheck
+	Observe   Observe
+	// Keep overrides Config.Keep for this environment when > 0.
+	Keep int
+}
+
+// Host is one deploy host.
+type Host struct {
+	// Raw is the host as written; it may hold $VARIABLES, expanded and
+	// parsed again at deploy time.
+	Raw  string
+	User string
+	Addr string // host:port
+	Pos  pipeline.Pos
+}
+
+// String formats h as user@host:port.
+func (h Host) String() string {
+	if h.User == "" {
+		return h.Addr
+	}
+	return h.User + "@" + h.Addr
+}
+
+// Strategy says how a service is switched to the new image.
+type Strategy int
+
+// The strategies of a service.
+const (
+	// Recreate lets compose replace the container (`up -d`).
+	Recreate Strategy = iota
+	// StopFirst stops and removes the old container before the new one
+	// starts: for singletons such as celery beat, which must never run
+	// twice.
+	StopFirst
+)
+
+func (s Strategy) String() string {
+	if s == StopFirst {
+		return "stop-first"
+	}
+	return "recreate"
+}
+
+// Service is one compose service rolled to the new image, in order.
+type Service struct {
+	Name     string
+	Strategy Strategy
+}
+
+// ReleaseCommands run once per deploy, on the primary host, in a one-off
+// container of the new image, before any service switches.
+type ReleaseCommands struct {
+	Service  string
+	Commands []string
+}
+
+// HealthCheck is an HTTP check that must pass before a release is
+// healthy.
+type HealthCheck struct {
+	Pos    pipeline.Pos
+	URL    string
+	Status int    // expected status code
+	Body   string // expected substring of the body, when set
+	// JSONField and JSONValue, when JSONField is set, expect the body to
+	// be a JSON object whose field (dotted path) equals JSONValue.
+	JSONField string
+	JSONValue string
+	Host      string // Host header, when set
+	// ViaSSH sends the request through the SSH connection to each host,
+	// for endpoints bound to the host's loopback.
+	ViaSSH   bool
+	Interval time.Duration
+	Timeout  time.Duration // per request
+	Deadline time.Duration // to become healthy after the switch
+}
+
+// Observe is the watch after the health gate passed: Samples rounds of
+// every check, Interval apart; more than MaxFailures failed rounds fail
+// the release.
+type Observe struct {
+	Samples     int
+	Interval    time.Duration
+	MaxFailures int
+}
+
+// SSHConfig says how to authenticate hosts and ourselves.
+type SSHConfig struct {
+	// KnownHosts is the known_hosts file (default ~/.ssh/known_hosts).
+	KnownHosts string
+	// Identity is a private key file; the agent (SSH_AUTH_SOCK) is tried
+	// first, then Identity, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa.
+	Identity string
+}
+
+// Notify lists where results are sent.
+type Notify struct {
+	Slack   []string
+	Teams   []string
+	Webhook []string
+	Email   *Email
+	// On lists the results notified: success, failure, rollback
+	// (default all three).
+	On []string
+}
+
+// Email is an SMTP destination.
+type Email struct {
+	Server string // host:port
+	From   string
+	To     []string
+	// Username and Password, when set, authenticate with PLAIN (the
+	// password usually comes from a $VARIABLE).
+	Username string
+	Password string
+}
+
+// Hooks are local commands run with the release's variables; a failing
+// pre_deploy hook stops the deploy before anything changes, a failing
+// post_deploy hook fails the release (and so rolls it back).
+type Hooks struct {
+	PreDeploy  []string
+	PostDeploy []string
+}
+
+// Env returns the environment named name, or nil.
+func (c *Config) Env(name string) *Environment {
+	for _, e := range c.Environments {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// EnvNames lists the environments in file order.
+func (c *Config) EnvNames() []string {
+	names := make([]string, len(c.Environments))
+	for i, e := range c.Environments {
+		names[i] = e.Name
+	}
+	return names
+}
+
+// keep returns how many releases of env keep their images.
+func (c *Config) keep(env *Environment) int {
+	if env.Keep > 0 {
+		return env.Keep
+	}
+	if c.Keep > 0 {
+		return c.Keep
+	}
+	return DefaultKeep
+}

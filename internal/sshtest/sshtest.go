@@ -1,0 +1,207 @@
+// Package sshtest starts Debian's real OpenSSH server for tests: on
+// 127.0.0.1, on a free port, with a host key and a user key it generates,
+// letting the current user in with that key only.
+package sshtest
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gantry-ci/gantry/internal/testenv"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// SSHD is the server binary; sshd refuses to start from a relative path.
+const SSHD = "/usr/sbin/sshd"
+
+// Server is a running sshd.
+type Server struct {
+	Addr string // 127.0.0.1:port
+	User string // the current user, allowed in with Identity
+	// KnownHosts is a known_hosts file holding the server's host key.
+	KnownHosts string
+	// Identity is the user's private key file (unencrypted OpenSSH form).
+	Identity string
+	HostKey  ssh.PublicKey
+	dir      string
+}
+
+// Host returns user@127.0.0.1:port.
+func (s *Server) Host() string { return s.User + "@" + s.Addr }
+
+// WrongKnownHosts writes a known_hosts file that pins another key for the
+// server's address, as after a reinstall or during an attack.
+func (s *Server) WrongKnownHosts(t testing.TB) string {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "known_hosts")
+	writeFile(t, f, knownhosts.Line([]string{knownhosts.Normalize(s.Addr)}, k)+"\n", 0o644)
+	return f
+}
+
+// Start starts sshd for the test and stops it at cleanup. It needs the
+// sshd component (testenv.Require).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	testenv.Require(t, "sshd")
+	if _, err := os.Stat(SSHD); err != nil {
+		t.Fatalf("sshd: %v; run scripts/setup.sh", err)
+	}
+	dir := t.TempDir()
+	hostPub := genKey(t, filepath.Join(dir, "host_ed25519"))
+	userPub := genKey(t, filepath.Join(dir, "id_ed25519"))
+	writeFile(t, filepath.Join(dir, "authorized_keys"), string(ssh.MarshalAuthorizedKey(userPub)), 0o600)
+	if os.Geteuid() == 0 {
+		// The privilege separation directory Debian's init script makes.
+		if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port := freePort(t)
+		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), User: u.Username,
+			Identity: filepath.Join(dir, "id_ed25519"), HostKey: hostPub, dir: dir,
+			KnownHosts: filepath.Join(dir, "known_hosts")}
+		writeFile(t, s.KnownHosts, knownhosts.Line([]string{knownhosts.Normalize(s.Addr)}, hostPub)+"\n", 0o644)
+		if lastErr = s.start(t, port); lastErr == nil {
+			return s
+		}
+	}
+	t.Fatalf("sshd: %v", lastErr)
+	return nil
+}
+
+func (s *Server) start(t testing.TB, port int) error {
+	cfg := filepath.Join(s.dir, "sshd_config")
+	writeFile(t, cfg, fmt.Sprintf(`ListenAddress 127.0.0.1
+Port %d
+HostKey %s
+PidFile %s
+AuthorizedKeysFile %s
+StrictModes no
+UsePAM no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+AllowTcpForwarding yes
+AllowStreamLocalForwarding yes
+MaxStartups 100
+MaxSessions 100
+LogLevel ERROR
+`, port, filepath.Join(s.dir, "host_ed25519"), filepath.Join(s.dir, "sshd.pid"), filepath.Join(s.dir, "authorized_keys")), 0o644)
+	var stderr syncBuffer
+	cmd := exec.Command(SSHD, "-D", "-e", "-f", cfg)
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("exited: %v: %s", err, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			return fmt.Errorf("not listening on %s after 10s: %s", s.Addr, stderr.String())
+		}
+	}
+	t.Cleanup(func() {
+		// The listener only: sessions still open end with their clients.
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	return nil
+}
+
+func genKey(t testing.TB, file string) ssh.PublicKey {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "gantry test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, file, string(pem.EncodeToMemory(block)), 0o600)
+	k, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, file+".pub", string(ssh.MarshalAuthorizedKey(k)), 0o644)
+	return k
+}
+
+func writeFile(t testing.TB, name, data string, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(data), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
