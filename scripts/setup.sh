@@ -12,6 +12,8 @@ declare -A need=(
   [dockerd]=docker.io
   [busybox]=busybox-static
   [mmdebstrap]=mmdebstrap
+  # Image tests: the distribution registry, started by the tests themselves.
+  [docker-registry]=docker-registry
 )
 
 missing=()
