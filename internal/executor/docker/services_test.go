@@ -232,3 +232,22 @@ func TestUnknownPullPolicy(t *testing.T) {
 		t.Errorf("Prepare error = %v", err)
 	}
 }
+
+func TestCancelWhileWaitingForServices(t *testing.T) {
+	img := testenv.Image(t, "busybox")
+	b := newBackend(t, Config{ServiceWait: time.Minute})
+	job, _ := newJob(t, b, img)
+	job.Services = []executor.Service{{Image: executor.Image{Name: img}, Command: []string{"sleep", "600"},
+		Variables: vars(HealthcheckPortVariable, "5432")}}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Second, cancel)
+	start := time.Now()
+	_, err := b.Prepare(ctx, job)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Prepare error = %v, want context.Canceled", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Prepare took %s after the cancel", took)
+	}
+	// newJob's cleanup checks that the service and the network are gone.
+}
