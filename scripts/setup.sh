@@ -40,12 +40,22 @@ if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   log=/var/log/dockerd.log
   $sudo touch "$log" 2>/dev/null || log=/tmp/dockerd.log
+  # A dockerd killed without cleaning up leaves its pid file, which stops
+  # the next one from starting while any process has that pid.
+  pidfile=/var/run/docker.pid
+  if [ -f "$pidfile" ] && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" != dockerd ]; then
+    $sudo rm -f "$pidfile"
+  fi
   echo "setup: starting dockerd (log: $log)" >&2
   # setsid: the engine outlives this script and the shell that ran it.
   $sudo setsid dockerd >>"$log" 2>&1 </dev/null &
-  for i in $(seq 1 60); do
-    docker info >/dev/null 2>&1 && break
-    if [ "$i" -eq 60 ]; then
+  dockerd_pid=$!
+  # If ours exits (another setup started one first), give that one 5 s.
+  left=60
+  while ! docker info >/dev/null 2>&1; do
+    left=$((left - 1))
+    if [ "$left" -gt 10 ] && ! kill -0 "$dockerd_pid" 2>/dev/null; then left=10; fi
+    if [ "$left" -le 0 ]; then
       echo "setup: dockerd did not answer on /var/run/docker.sock within 30 s; last lines of $log:" >&2
       tail -n 20 "$log" >&2
       exit 1
