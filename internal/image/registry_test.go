@@ -195,6 +195,17 @@ func TestBuildPushPromote(t *testing.T) {
 		}
 	})
 
+	t.Run("wrong password", func(t *testing.T) {
+		bad := append(registryOpts(reg, registrytest.User, "wrong"), image.WithDockerClient(docker))
+		var log bytes.Buffer
+		if _, err := image.Push(ctx, []string{tag}, &log, bad...); !errors.Is(err, image.ErrUnauthorized) {
+			t.Errorf("push: %v, want ErrUnauthorized", err)
+		}
+		if _, err := image.Promote(ctx, tag, []string{"prod"}, &log, bad...); !errors.Is(err, image.ErrUnauthorized) {
+			t.Errorf("promote: %v, want ErrUnauthorized", err)
+		}
+	})
+
 	t.Run("promote refuses a missing source", func(t *testing.T) {
 		var log bytes.Buffer
 		_, err := image.Promote(ctx, repo+":nope", []string{"prod"}, &log, opts...)
@@ -203,6 +214,24 @@ func TestBuildPushPromote(t *testing.T) {
 		}
 		if got, _ := image.Resolve(ctx, repo+":prod", opts...); got != digest {
 			t.Errorf("prod moved to %s", got)
+		}
+	})
+
+	t.Run("registry stopped", func(t *testing.T) {
+		reg.Stop()
+		t.Cleanup(reg.Restart)
+		start := time.Now()
+		var log bytes.Buffer
+		_, err := image.Push(ctx, []string{tag}, &log, opts...)
+		if !errors.Is(err, image.ErrUnavailable) {
+			t.Errorf("push: %v, want ErrUnavailable", err)
+		}
+		_, err = image.Promote(ctx, tag, []string{"prod"}, &log, opts...)
+		if !errors.Is(err, image.ErrUnavailable) {
+			t.Errorf("promote: %v, want ErrUnavailable", err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("took %v", d)
 		}
 	})
 }
