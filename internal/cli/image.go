@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -124,6 +125,12 @@ $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA.`,
 			default:
 				return withCode(ExitInvalid, fmt.Errorf("--builder %q: want auto, buildkit or classic", builder))
 			}
+			if spec.Dockerfile != "" {
+				// docker build reads -f from the working directory, not the context.
+				if spec.Dockerfile, err = filepath.Abs(spec.Dockerfile); err != nil {
+					return withCode(ExitInvalid, err)
+				}
+			}
 			if spec.Revision == "" {
 				spec.Revision = os.Getenv("CI_COMMIT_SHA")
 			}
@@ -144,7 +151,7 @@ $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA.`,
 	fs := cmd.Flags()
 	rf.register(fs)
 	fs.StringVar(&spec.Context, "context", ".", "build context `DIR`")
-	fs.StringVarP(&spec.Dockerfile, "file", "f", "", "`Dockerfile`, relative to the context (default Dockerfile)")
+	fs.StringVarP(&spec.Dockerfile, "file", "f", "", "`Dockerfile` path, as docker reads it (default: Dockerfile in the context)")
 	fs.StringVar(&spec.Target, "target", "", "build stage `T`")
 	fs.StringArrayVar(&args, "build-arg", nil, "build argument `K=V` (repeatable; K alone takes $K)")
 	fs.StringArrayVarP(&tags, "tag", "t", nil, "tag the image `REF` (repeatable; default $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA)")

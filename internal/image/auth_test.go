@@ -80,3 +80,20 @@ func TestDefaultTag(t *testing.T) {
 		t.Errorf("DefaultTag without variables: %v", err)
 	}
 }
+
+func FuzzDockerAuthConfig(f *testing.F) {
+	f.Add(`{"auths": {"registry.example.com": {"auth": "dXNlcjpwYXNz"}}}`)
+	f.Add(`{"credHelpers": {"gcr.io": "gcr"}, "credsStore": "desktop"}`)
+	f.Add(`{"auths": {"x": {"username": "u", "password": "p", "identitytoken": "t"}}}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		c := Credentials{DockerAuthConfig: s}
+		for _, secret := range c.Secrets() {
+			if secret == "" {
+				t.Fatal("empty secret would mask nothing but costs a scan")
+			}
+		}
+		if _, err := newKeychain(c); err != nil && strings.Contains(err.Error(), "c2VjcmV0") {
+			t.Fatalf("error quotes the value: %v", err)
+		}
+	})
+}
