@@ -14,6 +14,10 @@ declare -A need=(
   [mmdebstrap]=mmdebstrap
   # Image tests: the distribution registry, started by the tests themselves.
   [docker-registry]=docker-registry
+  # Deploy tests: the SSH server they start as the deploy host, and compose
+  # there (Debian has docker-compose; `docker compose` is used when present).
+  [sshd]=openssh-server
+  [docker-compose]=docker-compose
 )
 
 missing=()

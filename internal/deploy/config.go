@@ -67,6 +67,14 @@ type Environment struct {
 	Observe   Observe
 	// Keep overrides Config.Keep for this environment when > 0.
 	Keep int
+	// Variables are passed to compose (for ${NAME} in the compose files)
+	// and to hooks, their values expanded like the rest of gantry.yml.
+	Variables []Variable
+}
+
+// Variable is one name=value of an environment's variables.
+type Variable struct {
+	Name, Value string
 }
 
 // Host is one deploy host.

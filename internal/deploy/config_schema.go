@@ -14,6 +14,8 @@ import (
 // file names of the host's state take these safely.
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
+var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 func (d *decoder) config(root *yaml.Node) *Config {
 	c := &Config{}
 	root = deref(root)
@@ -151,7 +153,7 @@ func (d *decoder) checkURL(n *yaml.Node, what, s string) {
 	}
 }
 
-var envKeys = []string{"hosts", "path", "project", "compose", "env_file", "protected", "services", "release", "health", "observe", "keep"}
+var envKeys = []string{"hosts", "path", "project", "compose", "env_file", "protected", "services", "release", "health", "observe", "keep", "variables"}
 
 func (d *decoder) environment(f field) *Environment {
 	e := &Environment{Name: f.key, Pos: d.pos(f.kpos), Path: DefaultPath}
@@ -202,6 +204,14 @@ func (d *decoder) environment(f field) *Environment {
 			e.Observe = d.observe(g.value, what)
 		case "keep":
 			e.Keep = d.integer(g.value, what, 1, 1000)
+		case "variables":
+			for _, v := range d.fields(g.value, what) {
+				if !varNameRE.MatchString(v.key) {
+					d.errorf(v.kpos, "use letters, digits and _", "%s: %q is not a variable name", what, v.key)
+					continue
+				}
+				e.Variables = append(e.Variables, Variable{Name: v.key, Value: d.str(v.value, what+": "+v.key)})
+			}
 		}
 	}
 	if !hostsSeen || len(e.Hosts) == 0 {

@@ -99,17 +99,30 @@ func (d *Deployer) releaseVars(e *Environment, r release, prev *Current) map[str
 		own["GANTRY_PREVIOUS"] = prev.Tag
 		own["GANTRY_PREVIOUS_DIGEST"] = prev.Digest
 	}
+	outer := d.outer()
+	for _, v := range e.Variables {
+		own[v.Name] = expr.Expand(v.Value, func(name string) (string, bool) {
+			if v, ok := own[name]; ok {
+				return v, true
+			}
+			return outer(name)
+		})
+	}
 	return own
+}
+
+func (d *Deployer) outer() expr.Lookup {
+	if d.Vars != nil {
+		return d.Vars
+	}
+	return os.LookupEnv
 }
 
 // vars returns the lookup for $NAME in gantry.yml: the release's
 // variables first, then d.Vars.
 func (d *Deployer) vars(e *Environment, r release, prev *Current) expr.Lookup {
 	own := d.releaseVars(e, r, prev)
-	outer := d.Vars
-	if outer == nil {
-		outer = os.LookupEnv
-	}
+	outer := d.outer()
 	return func(name string) (string, bool) {
 		if v, ok := own[name]; ok {
 			return v, true
@@ -119,9 +132,15 @@ func (d *Deployer) vars(e *Environment, r release, prev *Current) expr.Lookup {
 }
 
 // composeVars are what the compose files see: ${IMAGE} is the release
-// pinned by digest; ${IMAGE_TAG} keeps deploy.sh-style files working.
-func composeVars(r release) map[string]string {
-	return map[string]string{"IMAGE": r.image, "IMAGE_TAG": r.tag, "IMAGE_DIGEST": r.digest}
+// pinned by digest, ${IMAGE_TAG} keeps deploy.sh-style files working, and
+// the environment's variables.
+func (s *session) composeVars(r release) map[string]string {
+	m := map[string]string{"IMAGE": r.image, "IMAGE_TAG": r.tag, "IMAGE_DIGEST": r.digest}
+	all := s.d.releaseVars(s.e, r, nil)
+	for _, v := range s.e.Variables {
+		m[v.Name] = all[v.Name]
+	}
+	return m
 }
 
 // hosts expands and parses the environment's hosts.
@@ -155,7 +174,8 @@ func (d *Deployer) Deploy(ctx context.Context, o Options) (*Report, error) {
 		return nil, errors.New("no tag to deploy: give --tag (in a pipeline, --tag $CI_COMMIT_SHA)")
 	}
 	log := &stepLog{out: d.Out}
-	ref := d.Config.Image + ":" + o.Tag
+	repo := expr.Expand(d.Config.Image, d.outer())
+	ref := repo + ":" + o.Tag
 	log.printf("gantry: deploy %s to %s\n", ref, e.Name)
 	var rel release
 	err = log.run(StepResolve, ref, func() error {
@@ -166,7 +186,7 @@ func (d *Deployer) Deploy(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return fmt.Errorf("resolve %s: %w", ref, err)
 		}
-		rel = release{tag: o.Tag, digest: dg, image: d.Config.Image + "@" + dg}
+		rel = release{tag: o.Tag, digest: dg, image: repo + "@" + dg}
 		return nil
 	})
 	if err != nil {

@@ -52,7 +52,7 @@ func (s *session) dryRun(ctx context.Context, rel release, pick bool) error {
 		p("  protected: needs --approve\n")
 	}
 	for i := range s.remotes {
-		c := compose{bin: bins[i], dir: s.dir, project: s.project(), vars: composeVars(rel)}
+		c := compose{bin: bins[i], dir: s.dir, project: s.project(), vars: s.composeVars(rel)}
 		for _, f := range s.files() {
 			if f.mode != 0o600 {
 				c.files = append(c.files, f.name)

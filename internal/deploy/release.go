@@ -114,7 +114,7 @@ func appendRelease(ctx context.Context, r Remote, dir string, rec Record, cur *C
 		return err
 	}
 	input := string(line) + "\n"
-	cmd := "mkdir -p " + shellQuote(dir+"/.gantry") + " && head -n 1 >> " + stateFile(dir, "releases.jsonl")
+	cmd := "mkdir -p " + shellQuote(dir+"/.gantry") + " && IFS= read -r l && printf '%s\\n' \"$l\" >> " + stateFile(dir, "releases.jsonl")
 	if cur != nil {
 		c, err := json.Marshal(cur)
 		if err != nil {

@@ -91,7 +91,7 @@ func (s *session) upload(ctx context.Context, rel release) error {
 		if err != nil {
 			return err
 		}
-		s.comp[i] = compose{bin: strings.TrimSpace(out), dir: s.dir, project: s.project(), files: files, vars: composeVars(rel)}
+		s.comp[i] = compose{bin: strings.TrimSpace(out), dir: s.dir, project: s.project(), files: files, vars: s.composeVars(rel)}
 		return nil
 	})
 }
@@ -100,7 +100,7 @@ func (s *session) upload(ctx context.Context, rel release) error {
 // that still have the image (a rollback to a kept release).
 func (s *session) pull(ctx context.Context, rel release, onlyMissing bool) error {
 	return s.each(func(i int) error {
-		c := s.comp[i].with(composeVars(rel))
+		c := s.comp[i].with(s.composeVars(rel))
 		cmd := c.pull(s.services())
 		if onlyMissing {
 			cmd = "docker image inspect " + shellQuote(rel.image) + " >/dev/null 2>&1 || { " + cmd + "; }"
@@ -112,7 +112,7 @@ func (s *session) pull(ctx context.Context, rel release, onlyMissing bool) error
 // releaseCommands runs each release command once, on the primary host, in
 // a one-off container of the new image; their output is shown.
 func (s *session) releaseCommands(ctx context.Context, rel release) error {
-	c := s.comp[0].with(composeVars(rel))
+	c := s.comp[0].with(s.composeVars(rel))
 	out := s.d.Out
 	if out == nil {
 		out = io.Discard
@@ -130,7 +130,7 @@ func (s *session) releaseCommands(ctx context.Context, rel release) error {
 // stops at the first host.
 func (s *session) roll(ctx context.Context, rel release) error {
 	for i, r := range s.remotes {
-		for _, cmd := range s.comp[i].with(composeVars(rel)).rollSteps(s.e.Services) {
+		for _, cmd := range s.comp[i].with(s.composeVars(rel)).rollSteps(s.e.Services) {
 			if err := r.Run(ctx, cmd, nil, nil, nil); err != nil {
 				return fmt.Errorf("%s: %w", s.hosts[i], err)
 			}

@@ -1,0 +1,154 @@
+package deploy_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gantry-ci/gantry/internal/deploy"
+)
+
+// TestDeployScenarios runs the scenarios 1-4 and 8 in order on one
+// environment, each step depending on the state the previous one left:
+// real sshd, real dockerd with compose, real registry.
+func TestDeployScenarios(t *testing.T) {
+	r := newRig(t)
+	for _, tag := range []string{"v1", "v2", "v3", "v4"} {
+		r.push(tag, tag)
+	}
+	cfg := r.config()
+	ctx := context.Background()
+	image := func(tag string) string { return r.reg.Host() + "/gantry-demo@" + r.digests[tag] }
+
+	t.Run("1 first deploy of v1 is healthy and recorded", func(t *testing.T) {
+		out := &logWriter{t: t}
+		rep, err := r.deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v1"})
+		if err != nil {
+			t.Fatalf("deploy v1: %v", err)
+		}
+		if got := r.serving(); got != "v1/ok" {
+			t.Errorf("serving %s, want v1/ok", got)
+		}
+		if rep.Record.Result != deploy.Success || rep.Record.Digest != r.digests["v1"] || rep.Record.Previous != "" {
+			t.Errorf("record = %+v", rep.Record)
+		}
+		recs, cur, err := r.deployer(cfg, nil).Releases(ctx, "production")
+		if err != nil || len(recs) != 1 || cur == nil || cur.Tag != "v1" {
+			t.Fatalf("releases = %+v, current %+v, %v", recs, cur, err)
+		}
+		st, err := os.Stat(filepath.Join(r.hostDir, ".env.prod"))
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("env file on the host: %v, mode %v; want 0600", err, st.Mode())
+		}
+		if strings.Contains(out.String(), "not-a-secret") {
+			t.Error("the env file's content was printed")
+		}
+		if _, err := os.Stat(filepath.Join(r.hostDir, ".gantry", "lock")); !os.IsNotExist(err) {
+			t.Errorf("lock still there after success: %v", err)
+		}
+	})
+
+	t.Run("2 v2 is healthy, history shows v1 to v2, v1's image kept", func(t *testing.T) {
+		if _, err := r.deployer(cfg, &logWriter{t: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v2"}); err != nil {
+			t.Fatalf("deploy v2: %v", err)
+		}
+		if got := r.serving(); got != "v2/ok" {
+			t.Errorf("serving %s, want v2/ok", got)
+		}
+		recs, _, err := r.deployer(cfg, nil).Releases(ctx, "production")
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := recs[len(recs)-1]
+		if last.Tag != "v2" || last.Previous != "v1" || last.Result != deploy.Success || last.Who != "tester@ci" {
+			t.Errorf("last record = %+v, want v1 -> v2 success by tester@ci", last)
+		}
+		if !r.hostHasImage(image("v1")) {
+			t.Errorf("v1's image %s was not kept", image("v1"))
+		}
+	})
+
+	t.Run("3 v3 fails its health check and is rolled back to v2", func(t *testing.T) {
+		hooksBefore, mailBefore := len(r.hooks.got()), len(r.mail.got())
+		out := &logWriter{t: t}
+		start := time.Now()
+		rep, err := r.deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v3"})
+		if !errors.Is(err, deploy.ErrRolledBack) {
+			t.Fatalf("deploy v3: %v, want rolled back", err)
+		}
+		if got := r.serving(); got != "v2/ok" {
+			t.Errorf("serving %s after the rollback, want v2/ok", got)
+		}
+		if rep.Record.Result != deploy.RolledBack || rep.Record.Serving != "v2" {
+			t.Errorf("record = %+v", rep.Record)
+		}
+		for _, want := range []string{"database unreachable", "app v3 listening", "rolled back to v2"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("output lacks %q (the failing check's response, the new containers' logs, the verdict)", want)
+			}
+		}
+		hooks, mails := r.hooks.got(), r.mail.got()
+		if len(hooks) != hooksBefore+1 || hooks[len(hooks)-1]["result"] != "rolled_back" || hooks[len(hooks)-1]["sha"] != "v3" {
+			t.Errorf("webhook got %v", hooks[hooksBefore:])
+		}
+		if len(mails) != mailBefore+1 || !strings.Contains(mails[len(mails)-1], "rolled back to v2") {
+			t.Errorf("mail got %q", mails[mailBefore:])
+		}
+		t.Logf("deploy + rollback took %s", time.Since(start))
+	})
+
+	t.Run("4 v4's migration fails: nothing switched, v2 serves", func(t *testing.T) {
+		out := &logWriter{t: t}
+		rep, err := r.deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v4"})
+		if err == nil || errors.Is(err, deploy.ErrRolledBack) {
+			t.Fatalf("deploy v4: %v, want a failure before the switch", err)
+		}
+		if rep.Record.Result != deploy.Failed {
+			t.Errorf("result %s, want failed", rep.Record.Result)
+		}
+		for _, st := range rep.Steps {
+			if st.Step == deploy.StepRoll {
+				t.Errorf("services were rolled: %+v", st)
+			}
+		}
+		if !strings.Contains(out.String(), "migration 0042_v4 failed") {
+			t.Error("the migration's error is not shown")
+		}
+		if got := r.serving(); got != "v2/ok" {
+			t.Errorf("serving %s, want v2/ok", got)
+		}
+	})
+
+	t.Run("8 gantry rollback to v1 by hand goes through the gate", func(t *testing.T) {
+		rep, err := r.deployer(cfg, &logWriter{t: t}).Rollback(ctx, deploy.Options{Env: "production", To: "v1"})
+		if err != nil {
+			t.Fatalf("rollback: %v", err)
+		}
+		if got := r.serving(); got != "v1/ok" {
+			t.Errorf("serving %s, want v1/ok", got)
+		}
+		var gated bool
+		for _, st := range rep.Steps {
+			gated = gated || st.Step == deploy.StepHealth
+			if st.Step == deploy.StepRelease {
+				t.Error("a rollback ran the release commands")
+			}
+		}
+		if !gated || rep.Record.Action != "rollback" || rep.Record.Tag != "v1" || rep.Record.Previous != "v2" {
+			t.Errorf("gated %v, record %+v", gated, rep.Record)
+		}
+		recs, cur, _ := r.deployer(cfg, nil).Releases(ctx, "production")
+		var results []string
+		for _, rec := range recs {
+			results = append(results, rec.Action+":"+rec.Tag+":"+rec.Result.String())
+		}
+		want := "deploy:v1:success deploy:v2:success deploy:v3:rolled_back deploy:v4:failed rollback:v1:success"
+		if got := strings.Join(results, " "); got != want || cur.Tag != "v1" {
+			t.Errorf("history %s (current %s), want %s", got, cur.Tag, want)
+		}
+	})
+}
