@@ -218,9 +218,14 @@ func (r *rig) cleanup() {
 		exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
 	}
 	exec.Command("docker", "network", "rm", r.project+"_default").Run()
-	out, _ = exec.Command("docker", "images", "-q", "--filter", "reference="+r.reg.Host()+"/gantry-demo").Output()
-	if ids := strings.Fields(string(out)); len(ids) > 0 {
-		exec.Command("docker", append([]string{"rmi", "-f"}, ids...)...).Run()
+	// By reference, not by ID: the ID is shared with the local builds
+	// that later tests reuse.
+	var refs []string
+	for _, d := range r.digests {
+		refs = append(refs, r.reg.Host()+"/gantry-demo@"+d)
+	}
+	if len(refs) > 0 {
+		exec.Command("docker", append([]string{"rmi"}, refs...)...).Run()
 	}
 }
 

@@ -340,6 +340,7 @@ func (s *session) finish(ctx context.Context, rep *Report, rec Record, result Re
 		s.log.printf("\ngantry: !!! %s IS DEGRADED: %v\ngantry: !!! a human must look at it now\n\n", s.e.Name, cause)
 	case Canceled:
 		err = fmt.Errorf("%w: %v", ErrCanceled, cause)
+		s.log.printf("gantry: %s of %s to %s canceled; lock released, recorded as canceled\n", s.action, rec.Tag, s.e.Name)
 	default:
 		err = cause
 		s.log.printf("gantry: %s not deployed; %s still serves %s\n", rec.Tag, s.e.Name, orNone(rec.Previous))

@@ -162,13 +162,14 @@ func (d *SSHDialer) config(h Host) (*ssh.ClientConfig, func(), error) {
 // hostKeyError explains a known_hosts refusal and how to resolve it.
 func hostKeyError(h Host, files []string, key ssh.PublicKey, ke *knownhosts.KeyError) error {
 	fp := ssh.FingerprintSHA256(key)
+	host, port, _ := net.SplitHostPort(h.Addr) // h.Addr is host:port by ParseHost
 	if len(ke.Want) == 0 {
-		return fmt.Errorf("%w: %s is not in %s (it offers %s %s); check that fingerprint with the host's admin, then: ssh-keyscan -p PORT HOST >> %s",
-			ErrHostKey, h, strings.Join(files, ", "), key.Type(), fp, files[0])
+		return fmt.Errorf("%w: %s is not in %s (it offers %s %s); check that fingerprint with the host's admin, then: ssh-keyscan -p %s %s >> %s",
+			ErrHostKey, h, strings.Join(files, ", "), key.Type(), fp, port, host, files[0])
 	}
 	w := ke.Want[0]
-	return fmt.Errorf("%w: %s offers %s key %s but %s:%d expects %s %s; the host was reinstalled or someone is in the middle: nothing was run. If the change is expected: ssh-keygen -R HOST -f %s",
-		ErrHostKey, h, key.Type(), fp, w.Filename, w.Line, w.Key.Type(), ssh.FingerprintSHA256(w.Key), w.Filename)
+	return fmt.Errorf("%w: %s offers %s key %s but %s:%d expects %s %s; the host was reinstalled or someone is in the middle: nothing was run. If the change is expected: ssh-keygen -R %s -f %s",
+		ErrHostKey, h, key.Type(), fp, w.Filename, w.Line, w.Key.Type(), ssh.FingerprintSHA256(w.Key), shellQuote(knownhosts.Normalize(h.Addr)), w.Filename)
 }
 
 // Dial connects and authenticates to h.
