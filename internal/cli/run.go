@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/executor/shell"
+	"github.com/gantry-ci/gantry/internal/gitrepo"
 	"github.com/gantry-ci/gantry/internal/jobhooks"
 	"github.com/gantry-ci/gantry/internal/logs"
 	"github.com/gantry-ci/gantry/internal/plan"
@@ -116,7 +118,20 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	}
 	tf.variables = append(fromFiles, tf.variables...)
 
+	wsDir, err := workspace.Open(dir)
+	if err != nil {
+		return err
+	}
+	// The pipeline's number is claimed first: it is CI_PIPELINE_ID.
+	id, logDir, err := newPipelineID(wsDir.Path)
+	if err != nil {
+		return err
+	}
+	tf.pipelineID, _ = strconv.Atoi(id) // newPipelineID makes numbers
 	pl, err := tf.plan(ctx, ff)
+	if err != nil {
+		os.Remove(logDir) // empty: nothing ran
+	}
 	if errors.Is(err, plan.ErrNoPipeline) {
 		fmt.Fprintf(e.stderr, "gantry: %v: nothing to run\n", err)
 		return nil
@@ -140,26 +155,18 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		return err
 	}
 
-	wsDir, err := workspace.Open(pl.dir)
+	src, err := source(ctx, wsDir, pl)
 	if err != nil {
 		return err
 	}
-	id, logDir, err := newPipelineID(wsDir.Path)
-	if err != nil {
-		return err
-	}
-	src, err := wsDir.Snapshot(ctx)
-	if err != nil {
-		return err
-	}
-	defer src.Close() // only scratch files; the run's outcome is already known
+	defer src.Close() // waits for background work; the outcome is known
 	var all []string
 	for _, j := range pl.plan.Jobs {
 		all = append(all, j.Name)
 	}
 	hooks, err := jobhooks.New(jobhooks.Config{
 		Dir: wsDir, Source: src, PipelineID: id, Jobs: all, Pinned: keys(pinned),
-		Fallback: latestArtifacts(wsDir, id),
+		Fallback: latestArtifacts(wsDir, id, all, p),
 	})
 	if err != nil {
 		return err
@@ -293,11 +300,30 @@ func playedJobs(p *plan.Plan, rf *runFlags) ([]string, error) {
 	return out, nil
 }
 
+// source is what the jobs' workspaces are made from: the files and commit
+// the planner read, without asking git again; outside git or before the
+// first commit, the workspace package looks for itself.
+func source(ctx context.Context, d *workspace.Dir, pl *planned) (*workspace.Source, error) {
+	if pl.repo.SHA == "" || pl.repo.SHA == gitrepo.ZeroSHA || pl.trigger.Files == nil {
+		return d.Snapshot(ctx)
+	}
+	return d.NewSource(ctx, workspace.Repo{Top: pl.repo.Dir, Head: pl.repo.SHA}, pl.trigger.Files), nil
+}
+
 // latestArtifacts finds a job's artifacts in the most recent earlier
 // pipeline that saved some, for jobs left out by --job: a run of one job
 // uses what its dependencies made last time, as gitlab-ci-local does.
-func latestArtifacts(d *workspace.Dir, current string) func(string) *workspace.Artifacts {
+// A job of this run that saved none has none: no fallback.
+func latestArtifacts(d *workspace.Dir, current string, all []string, p *plan.Plan) func(string) *workspace.Artifacts {
+	slugs := workspace.UniqueSlugs(all)
+	running := map[string]bool{}
+	for _, j := range p.Jobs {
+		running[slugs[j.Name]] = true
+	}
 	return func(slug string) *workspace.Artifacts {
+		if running[slug] {
+			return nil
+		}
 		entries, err := os.ReadDir(filepath.Join(d.Path, "artifacts"))
 		if err != nil {
 			return nil

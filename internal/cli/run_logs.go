@@ -54,6 +54,9 @@ type logFiles struct {
 	open  map[string]*logFile
 	paths map[string]string
 	err   error
+	// free are the buffers of closed files, for the next job's: a
+	// pipeline of many jobs allocates as many as run at once.
+	free []*bufio.Writer
 }
 
 type logFile struct {
@@ -143,7 +146,14 @@ func (l *logFiles) file(job string) *logFile {
 		l.err = fmt.Errorf("job log: %w", err)
 		return nil
 	}
-	lf := &logFile{f: f, w: bufio.NewWriterSize(f, 256<<10)}
+	var w *bufio.Writer
+	if n := len(l.free); n > 0 {
+		w, l.free = l.free[n-1], l.free[:n-1]
+		w.Reset(f)
+	} else {
+		w = bufio.NewWriterSize(f, 64<<10)
+	}
+	lf := &logFile{f: f, w: w}
 	l.open[job], l.paths[job] = lf, path
 	return lf
 }
@@ -157,6 +167,8 @@ func (l *logFiles) close(job string) {
 	if err := lf.f.Close(); err != nil && l.err == nil {
 		l.err = fmt.Errorf("job log: %w", err)
 	}
+	lf.w.Reset(nil)
+	l.free = append(l.free, lf.w)
 }
 
 // Close closes what is still open and returns the first write error.

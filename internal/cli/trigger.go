@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/gantry-ci/gantry/internal/gitrepo"
 	"github.com/gantry-ci/gantry/internal/plan"
@@ -22,6 +23,9 @@ type triggerFlags struct {
 	source    string
 	variables []string
 	changed   []string
+	// pipelineID, when set, is CI_PIPELINE_ID and CI_PIPELINE_IID: gantry
+	// run numbers its pipelines.
+	pipelineID int
 }
 
 func (f *triggerFlags) register(fs *pflag.FlagSet) {
@@ -85,7 +89,20 @@ func triggerVars(t plan.Trigger) func(string) (string, bool) {
 
 // trigger builds the plan.Trigger for the project in dir.
 func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trigger, gitrepo.Info, error) {
+	// The file list and the working tree's changes do not depend on what
+	// Read finds: all three run at once, since a local run waits for them
+	// before its first job. Outside a repository the two fail and are
+	// not looked at.
+	var (
+		wg                sync.WaitGroup
+		files, work       []string
+		filesErr, workErr error
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); files, filesErr = gitrepo.Files(ctx, dir) }()
+	go func() { defer wg.Done(); work, workErr = gitrepo.WorkingChanges(ctx, dir) }()
 	repo, err := gitrepo.Read(ctx, dir)
+	wg.Wait()
 	switch {
 	case errors.Is(err, gitrepo.ErrNotRepo), errors.Is(err, gitrepo.ErrNoCommit):
 		// Still plan: a file can be checked before its first commit.
@@ -118,13 +135,15 @@ func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trig
 		}
 	}
 	if repo.SHA != gitrepo.ZeroSHA {
-		if t.Files, err = gitrepo.Files(ctx, dir); err != nil {
-			return t, repo, fmt.Errorf("list repository files: %w", err)
+		if filesErr != nil {
+			return t, repo, fmt.Errorf("list repository files: %w", filesErr)
 		}
-		t.Files = relativeTo(repo.Dir, dir, t.Files)
+		t.Files = relativeTo(repo.Dir, dir, files)
 		if f.changed != nil {
 			t.Changed = f.changed
-		} else if t.Changed, err = changedFiles(ctx, repo, dir, ref); err != nil {
+		} else if workErr != nil {
+			return t, repo, fmt.Errorf("list changed files: %w", workErr)
+		} else if t.Changed, err = changedFiles(ctx, repo, dir, ref, work); err != nil {
 			return t, repo, err
 		}
 		t.ChangedSince = func(base string) ([]string, error) {
@@ -132,15 +151,19 @@ func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trig
 			return relativeTo(repo.Dir, dir, files), err
 		}
 	}
-	t.Predefined = plan.Predefined(repo, t, plan.WithProjectDir(dir), plan.WithConfigPath(file))
+	opts := []plan.Option{plan.WithProjectDir(dir), plan.WithConfigPath(file)}
+	if f.pipelineID > 0 {
+		opts = append(opts, plan.WithPipelineID(f.pipelineID, f.pipelineID))
+	}
+	t.Predefined = plan.Predefined(repo, t, opts...)
 	return t, repo, nil
 }
 
 // changedFiles is what a push of this branch would change: on a feature
 // branch, everything since it left the default branch; on the default
-// branch, the last commit; plus uncommitted changes, since a local run
-// tests the working tree.
-func changedFiles(ctx context.Context, repo gitrepo.Info, dir, ref string) ([]string, error) {
+// branch, the last commit; plus uncommitted changes (work, relative to
+// the top directory), since a local run tests the working tree.
+func changedFiles(ctx context.Context, repo gitrepo.Info, dir, ref string, work []string) ([]string, error) {
 	var files []string
 	var err error
 	base := "origin/" + repo.DefaultBranch
@@ -153,10 +176,6 @@ func changedFiles(ctx context.Context, repo gitrepo.Info, dir, ref string) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("list changed files: %w", err)
 	}
-	work, err := gitrepo.WorkingChanges(ctx, dir)
-	if err != nil {
-		return nil, fmt.Errorf("list changed files: %w", err)
-	}
 	return relativeTo(repo.Dir, dir, append(files, work...)), nil
 }
 
@@ -165,6 +184,12 @@ func changedFiles(ctx context.Context, repo gitrepo.Info, dir, ref string) ([]st
 // is a subdirectory), dropping those outside it.
 func relativeTo(top, dir string, files []string) []string {
 	rel, err := filepath.Rel(top, dir)
+	if err == nil && (rel == ".." || strings.HasPrefix(rel, "../")) {
+		// git names the top directory with symlinks resolved.
+		if real, rerr := filepath.EvalSymlinks(dir); rerr == nil {
+			rel, err = filepath.Rel(top, real)
+		}
+	}
 	if err != nil || rel == "." {
 		return files
 	}

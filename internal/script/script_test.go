@@ -155,3 +155,22 @@ func FuzzQuote(f *testing.F) {
 		}
 	})
 }
+
+// TestBuildRunsUnderPOSIXSh: the docker executor runs the same script with
+// sh when an image has no bash.
+func TestBuildRunsUnderPOSIXSh(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(sh)
+	cmd.Stdin = strings.NewReader(Build([]string{"echo a", "cat", "(exit 4)", "echo never"}, Options{}))
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 4 {
+		t.Fatalf("sh: %v, want exit 4", err)
+	}
+	if want := "$ echo a\na\n$ cat\n$ (exit 4)\n"; string(out) != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+}

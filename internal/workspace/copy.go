@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // copyWorkers is how many files are copied at once. Copying small files is
@@ -115,7 +116,11 @@ func copyEntry(src, dst string, umask fs.FileMode) error {
 		}
 		return nil
 	case mode.IsRegular():
-		return copyRegular(src, dst, mode, umask)
+		if err := copyRegular(src, dst, mode, umask); err != nil {
+			return err
+		}
+		// The source's time, which a later refresh compares.
+		return os.Chtimes(dst, time.Time{}, fi.ModTime())
 	}
 	return nil // sockets, fifos, devices: nothing a clone would have
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -157,5 +159,150 @@ func TestUniqueSlugs(t *testing.T) {
 	got := UniqueSlugs([]string{"a b", "a-b", "c"})
 	if got["c"] != "c" || got["a b"] == got["a-b"] || len(got["a b"]) != len("a-b-")+8 {
 		t.Errorf("UniqueSlugs = %v", got)
+	}
+}
+
+func TestCreateRefreshesInPlace(t *testing.T) {
+	root := newRepo(t, map[string]string{
+		"keep.txt":     "unchanged\n",
+		"edit.txt":     "v1\n",
+		"dir/a.txt":    "a\n",
+		"swap/b.txt":   "b\n",
+		"gone-src.txt": "deleted by the user later\n",
+	})
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	src, err := d.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := src.Create(ctx, "job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inode := func(rel string) uint64 {
+		t.Helper()
+		fi, err := os.Lstat(filepath.Join(ws, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	keepIno := inode("keep.txt")
+
+	// What a job leaves behind: output, a file edited in place keeping
+	// its size, a read-only tree, a directory swapped for a symlink to
+	// outside, and a commit in its own .git.
+	outside := t.TempDir()
+	writeFiles(t, ws, map[string]string{"build/out.bin": "x", "node_modules/m/i.js": "y"})
+	if err := os.WriteFile(filepath.Join(ws, "edit.txt"), []byte("v2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(ws, "node_modules/m"), 0o500); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(ws, "swap")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(ws, "swap")); err != nil {
+		t.Fatal(err)
+	}
+	git(t, ws, "-c", "user.name=j", "-c", "user.email=j@x", "commit", "-q", "--allow-empty", "-m", "job's commit")
+	git(t, ws, "tag", "job-tag")
+
+	// Meanwhile the user edits the source and deletes a file.
+	writeFiles(t, root, map[string]string{"dir/a.txt": "a, edited by the user\n"})
+	if err := os.Remove(filepath.Join(root, "gone-src.txt")); err != nil {
+		t.Fatal(err)
+	}
+
+	if ws, err = src.Create(ctx, "job"); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"keep.txt":   "unchanged\n",
+		"edit.txt":   "v1\n",
+		"dir":        "/",
+		"dir/a.txt":  "a, edited by the user\n",
+		"swap":       "/",
+		"swap/b.txt": "b\n",
+	}
+	if diff := cmp.Diff(want, tree(t, ws)); diff != "" {
+		t.Errorf("refreshed workspace (-want +got):\n%s", diff)
+	}
+	if entries, err := os.ReadDir(outside); err != nil || len(entries) != 0 {
+		t.Errorf("the refresh wrote outside the workspace: %v, %v", entries, err)
+	}
+	if got := inode("keep.txt"); got != keepIno {
+		t.Errorf("an unchanged file was copied again (inode %d, was %d)", got, keepIno)
+	}
+	head := git(t, root, "rev-parse", "HEAD")
+	if got := git(t, ws, "rev-parse", "HEAD"); got != head {
+		t.Errorf("workspace HEAD = %s, want the pipeline's %s", got, head)
+	}
+	if got := git(t, ws, "tag", "--list"); got != "" {
+		t.Errorf("the job's tag survived: %q", got)
+	}
+	if got := git(t, ws, "status", "--porcelain"); got != "M dir/a.txt\n D gone-src.txt" {
+		t.Errorf("git status in the refreshed workspace:\n%s", got)
+	}
+}
+
+func TestWorkspaceGitRefs(t *testing.T) {
+	root := newRepo(t, map[string]string{"a": "a"})
+	git(t, root, "tag", "v1.0.0")
+	git(t, root, "tag", "-a", "-m", "annotated", "v1.1.0")
+	git(t, root, "branch", "feature")
+	git(t, root, "pack-refs", "--all")
+	git(t, root, "branch", "loose")
+	writeFiles(t, root, map[string]string{"b": "b"})
+	git(t, root, "add", "b")
+	git(t, root, "commit", "-q", "-m", "second")
+
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	src, err := d.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	ws, err := src.Create(ctx, "job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := git(t, ws, "for-each-ref", "--format=%(refname)"); got != "refs/remotes/origin/feature\nrefs/remotes/origin/loose\nrefs/remotes/origin/main\nrefs/tags/v1.0.0\nrefs/tags/v1.1.0" {
+		t.Errorf("refs in the workspace:\n%s", got)
+	}
+	if got := git(t, ws, "describe", "--tags"); !strings.HasPrefix(got, "v1.1.0-1-g") {
+		t.Errorf("git describe --tags = %q", got)
+	}
+	if got := git(t, ws, "log", "--format=%s", "origin/feature..HEAD"); got != "second" {
+		t.Errorf("git log origin/feature..HEAD = %q", got)
+	}
+	// The index is cached by commit for the next pipeline.
+	head := git(t, root, "rev-parse", "HEAD")
+	if _, err := os.Stat(filepath.Join(root, DirName, "git", "index-"+head)); err != nil {
+		t.Errorf("index not cached: %v", err)
+	}
+}
+
+func TestNewSourceFilters(t *testing.T) {
+	root := t.TempDir()
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := d.NewSource(context.Background(), Repo{}, []string{"b", "a", "", "b", ".gantry/x", ".git/config", "nested/", "c/d"})
+	if diff := cmp.Diff([]string{"a", "b", "c/d"}, src.Files()); diff != "" {
+		t.Errorf("Files (-want +got):\n%s", diff)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,8 +59,8 @@ func New(cfg Config) *Backend {
 func (b *Backend) Name() string { return "shell" }
 
 // Prepare implements executor.Backend. The workspace must exist; the temp
-// dir for file variables is created beside it ("<workspace>.tmp", as GitLab
-// does).
+// dir for file variables is beside it ("<workspace>.tmp", as GitLab does),
+// created when the job has file variables.
 func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Session, error) {
 	if job.Workspace == "" {
 		return nil, errors.New("prepare shell job: no workspace")
@@ -78,17 +79,26 @@ func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Sess
 		}
 	}
 	tmp := strings.TrimRight(job.Workspace, "/") + ".tmp"
-	if err := os.MkdirAll(tmp, 0o700); err != nil {
-		return nil, fmt.Errorf("prepare shell job: %w", err)
+	// The temp dir is made only when something goes in it: a directory
+	// per job is an inode created and deleted for nothing otherwise.
+	for _, v := range job.Env {
+		if v.File {
+			if err := os.MkdirAll(tmp, 0o700); err != nil {
+				return nil, fmt.Errorf("prepare shell job: %w", err)
+			}
+			break
+		}
 	}
-	env := b.cfg.Env
-	if env == nil {
-		env = os.Environ()
+	base := b.cfg.Env
+	if base == nil {
+		base = os.Environ()
 	}
 	// Variables bash cannot export still reach the job's processes.
+	env := make([]string, len(base), len(base)+len(job.Env))
+	copy(env, base)
 	for _, v := range job.Env {
 		if !v.File {
-			env = append(env[:len(env):len(env)], v.Name+"="+v.Value)
+			env = append(env, v.Name+"="+v.Value)
 		}
 	}
 	return &session{b: b, job: job, tmp: tmp, env: env}, nil
@@ -112,10 +122,12 @@ func (s *session) Run(ctx context.Context, step *executor.Step, out io.Writer) (
 	if err != nil {
 		return -1, fmt.Errorf("run %s: %w", step.Name, err)
 	}
-	cmd := exec.Command(s.b.cfg.Bash, "--noprofile", "--norc")
-	cmd.Dir = s.job.Workspace
-	cmd.Env = s.env
-	cmd.Stdin = strings.NewReader(step.Script)
+	cmd, err := s.command(step)
+	if err != nil {
+		pr.Close()
+		pw.Close()
+		return -1, fmt.Errorf("run %s: %w", step.Name, err)
+	}
 	// One pipe for both streams keeps their order; an *os.File means Wait
 	// does not wait for our copy, which must outlive background children.
 	cmd.Stdout, cmd.Stderr = pw, pw
@@ -130,8 +142,11 @@ func (s *session) Run(ctx context.Context, step *executor.Step, out io.Writer) (
 
 	copied := make(chan error, 1)
 	go func() {
-		buf := make([]byte, 64<<10)
-		_, err := io.CopyBuffer(out, pr, buf)
+		buf := copyBuffers.Get().(*[]byte)
+		defer copyBuffers.Put(buf)
+		// Not io.CopyBuffer: *os.File's WriteTo would take over and
+		// allocate a buffer of its own.
+		_, err := io.CopyBuffer(out, struct{ io.Reader }{pr}, *buf)
 		copied <- err
 	}()
 	exited := make(chan error, 1)
@@ -175,6 +190,40 @@ func (s *session) Run(ctx context.Context, step *executor.Step, out io.Writer) (
 		return code, fmt.Errorf("run %s: write output: %w", step.Name, copyErr)
 	}
 	return code, nil
+}
+
+// copyBuffers hold a step's output on its way from the pipe: large reads
+// for a job that prints a lot, and reused, as most jobs print little.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// maxArgScript is the largest script passed as bash's -c argument: Linux
+// refuses a single argument over 128 KiB (MAX_ARG_STRLEN).
+const maxArgScript = 64 << 10
+
+// command returns the bash command that runs step. Bash reads a script
+// from a pipe one byte per read(2), so that a command reading stdin gets
+// the rest: 2,000 system calls for a trivial job with its variables. A
+// script in an argument costs none, and a larger one is read from a file
+// in blocks. Stdin is /dev/null either way; the script's commands had an
+// empty stdin already.
+func (s *session) command(step *executor.Step) (*exec.Cmd, error) {
+	args := []string{"--noprofile", "--norc"}
+	if len(step.Script) <= maxArgScript {
+		args = append(args, "-c", step.Script)
+	} else {
+		if err := os.MkdirAll(s.tmp, 0o700); err != nil {
+			return nil, err
+		}
+		file := filepath.Join(s.tmp, "step-"+step.Name+".sh")
+		if err := os.WriteFile(file, []byte(step.Script), 0o600); err != nil {
+			return nil, err
+		}
+		args = append(args, file)
+	}
+	cmd := exec.Command(s.b.cfg.Bash, args...)
+	cmd.Dir = s.job.Workspace
+	cmd.Env = s.env
+	return cmd, nil
 }
 
 // Cleanup implements executor.Session: it removes the temp dir (file

@@ -173,3 +173,53 @@ func TestFileVariableTempDirRemoved(t *testing.T) {
 		t.Fatalf("temp dir still there: %v", err)
 	}
 }
+
+func TestLargeScriptFromFile(t *testing.T) {
+	big := strings.Repeat("x", maxArgScript+1)
+	s := prepare(t, &executor.Job{Name: "big"})
+	p := s.Paths()
+	st := &executor.Step{Name: executor.StepScript, Script: script.Build([]string{`echo ${#BIG}`, "cat"}, script.Options{
+		Dir: p.ProjectDir, Variables: []script.Variable{{Name: "BIG", Value: big}},
+	})}
+	if len(st.Script) <= maxArgScript {
+		t.Fatalf("script of %d bytes is not large", len(st.Script))
+	}
+	var out bytes.Buffer
+	code, err := s.Run(context.Background(), st, &out)
+	if err != nil || code != 0 {
+		t.Fatalf("Run = %d, %v: %q", code, err, out.String())
+	}
+	// cat reads an empty stdin, not the rest of the script.
+	if want := "$ echo ${#BIG}\n" + strconv.Itoa(len(big)) + "\n$ cat\n"; out.String() != want {
+		t.Errorf("output %q, want %q", out.String(), want)
+	}
+	if err := s.Cleanup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p.TempDir); !os.IsNotExist(err) {
+		t.Errorf("the script file's dir is still there: %v", err)
+	}
+}
+
+func TestTempDirOnlyForFileVariables(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []executor.Variable
+		want bool
+	}{
+		{"no file variable", []executor.Variable{{Name: "A", Value: "1"}}, false},
+		{"a file variable", []executor.Variable{{Name: "F", Value: "secret", File: true}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := prepare(t, &executor.Job{Name: "t", Env: tt.env})
+			fi, err := os.Stat(s.Paths().TempDir)
+			if got := err == nil; got != tt.want {
+				t.Fatalf("temp dir exists = %v, want %v", got, tt.want)
+			}
+			if tt.want && fi.Mode().Perm() != 0o700 {
+				t.Errorf("temp dir mode %v, want 0700", fi.Mode().Perm())
+			}
+		})
+	}
+}

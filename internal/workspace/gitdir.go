@@ -1,0 +1,344 @@
+package workspace
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// gitTemplate is the .git every job of a pipeline gets, as file contents:
+// a repository of the job's own (a job may commit, tag or reset without
+// touching the user's), HEAD detached at the pipeline's commit as GitLab's
+// runner checks it out, borrowing the user's objects through
+// objects/info/alternates as `git clone --shared` does, so that it costs
+// the same whatever the history's size. Branches are refs/remotes/origin/*
+// and tags are tags, as in GitLab's clone, so `git describe` and `git log
+// origin/main..` work in a job. The index is HEAD's tree, so that `git
+// status` shows the uncommitted work the workspace carries.
+//
+// Writing five small files per job replaces what an earlier version did:
+// a `git clone --shared --no-checkout` per pipeline (three processes) and
+// a copy of the resulting two dozen files and directories per job.
+// Rejected: a symlink to the user's .git or a `git worktree` (a job's
+// commits would change the user's repository).
+type gitTemplate struct {
+	// files maps paths under .git to their content.
+	files map[string][]byte
+}
+
+// gitDirs are the directories of a job's .git; git requires objects and
+// refs.
+var gitDirs = []string{"objects", "objects/info", "refs"}
+
+// newGitTemplate reads what the jobs' .git needs from the repository at
+// top: where its objects are, its branches and tags, and HEAD's tree as an
+// index (cached under .gantry/git by commit: the one git command here).
+func (d *Dir) newGitTemplate(ctx context.Context, top, head string) (*gitTemplate, error) {
+	common, err := commonDir(ctx, top)
+	if err != nil {
+		return nil, fmt.Errorf("git template: %w", err)
+	}
+	refs, err := readRefs(ctx, top, common)
+	if err != nil {
+		return nil, fmt.Errorf("git template: %w", err)
+	}
+	t := &gitTemplate{files: map[string][]byte{
+		"objects/info/alternates": []byte(filepath.Join(common, "objects") + "\n"),
+		"config":                  gitConfig(top, len(head) == 64),
+	}}
+	if head == "" {
+		t.files["HEAD"] = []byte("ref: refs/heads/main\n")
+	} else {
+		t.files["HEAD"] = []byte(head + "\n")
+		if t.files["index"], err = d.headIndex(ctx, top, head); err != nil {
+			return nil, fmt.Errorf("git template: %w", err)
+		}
+	}
+	if len(refs) > 0 {
+		t.files["packed-refs"] = refs
+	}
+	return t, nil
+}
+
+// gitConfig is the job repository's config: origin is the user's working
+// copy, so that `git fetch` in a job works offline, as after a clone.
+func gitConfig(top string, sha256 bool) []byte {
+	var b strings.Builder
+	b.WriteString("[core]\n")
+	if sha256 {
+		b.WriteString("\trepositoryformatversion = 1\n")
+	} else {
+		b.WriteString("\trepositoryformatversion = 0\n")
+	}
+	b.WriteString("\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n")
+	if sha256 {
+		b.WriteString("[extensions]\n\tobjectformat = sha256\n")
+	}
+	fmt.Fprintf(&b, "[remote \"origin\"]\n\turl = %s\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n", quoteConfig(top))
+	return []byte(b.String())
+}
+
+// quoteConfig quotes a git config value.
+func quoteConfig(v string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`)
+	return `"` + r.Replace(v) + `"`
+}
+
+// commonDir finds the directory holding the repository's objects and refs:
+// top/.git, or for a linked worktree (.git is a file) the main
+// repository's. Both are files git keeps stable; anything unexpected is
+// asked of git.
+func commonDir(ctx context.Context, top string) (string, error) {
+	dotGit := filepath.Join(top, ".git")
+	fi, err := os.Lstat(dotGit)
+	if err == nil && fi.IsDir() {
+		return dotGit, nil
+	}
+	if err == nil && fi.Mode().IsRegular() {
+		b, err := os.ReadFile(dotGit)
+		if gd, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: "); err == nil && ok {
+			if !filepath.IsAbs(gd) {
+				gd = filepath.Join(top, gd)
+			}
+			c, err := os.ReadFile(filepath.Join(gd, "commondir"))
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return filepath.Clean(gd), nil
+			case err == nil:
+				cd := strings.TrimSpace(string(c))
+				if !filepath.IsAbs(cd) {
+					cd = filepath.Join(gd, cd)
+				}
+				return filepath.Clean(cd), nil
+			}
+		}
+	}
+	out, err := gitOutput(ctx, top, "rev-parse", "--path-format=absolute", "--git-common-dir")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// readRefs returns the packed-refs file of a job's .git: the user's
+// branches as origin's, and the tags. It reads the files backend's
+// packed-refs and loose refs itself (read-only, and a half-written ref
+// only costs a job a branch name); a reftable repository is asked of git.
+func readRefs(ctx context.Context, top, common string) ([]byte, error) {
+	refs := map[string]string{} // name -> object
+	if _, err := os.Stat(filepath.Join(common, "reftable")); err == nil {
+		out, err := gitOutput(ctx, top, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags")
+		if err != nil {
+			return nil, err
+		}
+		parsePackedRefs(out, refs)
+	} else {
+		if b, err := os.ReadFile(filepath.Join(common, "packed-refs")); err == nil {
+			parsePackedRefs(b, refs)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		for _, kind := range []string{"refs/heads", "refs/tags"} {
+			if err := readLooseRefs(common, kind, refs); err != nil {
+				return nil, err
+			}
+		}
+	}
+	names := make([]string, 0, len(refs))
+	for name := range refs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, name := range names {
+		switch {
+		case strings.HasPrefix(name, "refs/heads/"):
+			fmt.Fprintf(&b, "%s refs/remotes/origin/%s\n", refs[name], strings.TrimPrefix(name, "refs/heads/"))
+		case strings.HasPrefix(name, "refs/tags/"):
+			fmt.Fprintf(&b, "%s %s\n", refs[name], name)
+		}
+	}
+	return b.Bytes(), nil
+}
+
+// parsePackedRefs reads "object refname" lines; comments and peeled lines
+// ("^object") are skipped.
+func parsePackedRefs(b []byte, refs map[string]string) {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		obj, name, ok := strings.Cut(sc.Text(), " ")
+		if ok && isObjectName(obj) && validRefName(name) {
+			refs[name] = obj
+		}
+	}
+}
+
+// readLooseRefs reads the loose refs under common/kind, which win over
+// packed ones. Symbolic refs are skipped.
+func readLooseRefs(common, kind string, refs map[string]string) error {
+	root := filepath.Join(common, filepath.FromSlash(kind))
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.Type().IsRegular() || strings.HasSuffix(p, ".lock") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil // deleted meanwhile
+		}
+		rel, _ := filepath.Rel(root, p) // p is under root by construction
+		name := kind + "/" + filepath.ToSlash(rel)
+		if obj := strings.TrimSpace(string(b)); isObjectName(obj) && validRefName(name) {
+			refs[name] = obj
+		}
+		return nil
+	})
+	return err
+}
+
+// validRefName keeps names that cannot break the packed-refs format.
+func validRefName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, " \n\r\t\x00")
+}
+
+func isObjectName(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// headIndex returns an index of head's tree, from .gantry/git when an
+// earlier run made it, else from `git read-tree` (which writes only the
+// file GIT_INDEX_FILE names). Only the latest commit's index is kept.
+func (d *Dir) headIndex(ctx context.Context, top, head string) ([]byte, error) {
+	cache := filepath.Join(d.Path, "git")
+	path := filepath.Join(cache, "index-"+head)
+	if b, err := os.ReadFile(path); err == nil {
+		return b, nil
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(cache, ".index-*")
+	if err != nil {
+		return nil, err
+	}
+	tmp := f.Name()
+	f.Close()            // git writes it anew
+	defer os.Remove(tmp) // gone after the rename; else scratch
+	// Options a user's config may set that would make git write beside
+	// the user's index (split index) or leave entries out (sparse).
+	_, err = gitOutputEnv(ctx, top, []string{"GIT_INDEX_FILE=" + tmp},
+		"-c", "core.splitIndex=false", "-c", "index.sparse=false", "-c", "core.fsmonitor=false",
+		"read-tree", head)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(tmp)
+	if err != nil {
+		return nil, err
+	}
+	// Read before the rename: another run may delete the file right
+	// after, for its own commit.
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, err
+	}
+	old, _ := filepath.Glob(filepath.Join(cache, "index-*")) // the pattern is valid
+	for _, p := range old {
+		if p != path {
+			os.Remove(p) // best effort: a stale cache entry costs disk only
+		}
+	}
+	return b, nil
+}
+
+// write makes gitDir hold exactly the template: missing files and
+// directories are created, files with other content rewritten, anything
+// else (a job's commits, logs, hooks, its own refs) removed.
+func (t *gitTemplate) write(gitDir string) error {
+	fi, err := os.Lstat(gitDir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		if err := os.Remove(gitDir); err != nil {
+			return err
+		}
+	default:
+		if err := t.prune(gitDir); err != nil {
+			return err
+		}
+	}
+	for _, dir := range append([]string{""}, gitDirs...) {
+		if err := os.Mkdir(filepath.Join(gitDir, dir), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
+	for rel, content := range t.files {
+		if err := writeIfChanged(filepath.Join(gitDir, filepath.FromSlash(rel)), content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prune removes what does not belong in a job's .git, and directories
+// where files belong and the other way round.
+func (t *gitTemplate) prune(gitDir string) error {
+	isDir := map[string]bool{}
+	for _, d := range gitDirs {
+		isDir[d] = true
+	}
+	for f := range t.files {
+		isDir[f] = false
+	}
+	return filepath.WalkDir(gitDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(gitDir, p) // p is under gitDir by construction
+		if rel == "." {
+			return nil
+		}
+		dir, known := isDir[filepath.ToSlash(rel)]
+		switch {
+		case known && dir == d.IsDir() && (dir || d.Type().IsRegular()):
+			return nil
+		case d.IsDir():
+			if err := removeAll(p); err != nil {
+				return err
+			}
+			return filepath.SkipDir
+		}
+		return os.Remove(p)
+	})
+}
+
+// writeIfChanged writes content to path unless it holds it already: a read
+// is cheaper than a write, and a file rewritten in place keeps its inode.
+func writeIfChanged(path string, content []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, content) {
+		return nil
+	}
+	return os.WriteFile(path, content, 0o644)
+}
