@@ -32,6 +32,7 @@ func engineProxy(t *testing.T) (host string, cut func()) {
 	}
 	var mu sync.Mutex
 	var conns []net.Conn
+	closed := false
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -44,6 +45,13 @@ func engineProxy(t *testing.T) (host string, cut func()) {
 				continue
 			}
 			mu.Lock()
+			if closed {
+				// Accepted just before the cut: it must not outlive it.
+				mu.Unlock()
+				c.Close()
+				up.Close()
+				return
+			}
 			conns = append(conns, c, up)
 			mu.Unlock()
 			go func() { _, _ = io.Copy(up, c); up.Close() }() // ends with either side
@@ -56,6 +64,7 @@ func engineProxy(t *testing.T) (host string, cut func()) {
 			ln.Close()
 			mu.Lock()
 			defer mu.Unlock()
+			closed = true
 			for _, c := range conns {
 				c.Close()
 			}

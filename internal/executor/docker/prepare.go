@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 
@@ -180,12 +181,25 @@ func (s *session) teardown() error {
 	return nil
 }
 
-// remove force-removes a container with its anonymous volumes; one that
-// is already gone is fine.
+// remove force-removes a container with its anonymous volumes and returns
+// once it is gone; one that is already gone is fine.
 func (b *Backend) remove(ctx context.Context, id string) error {
 	err := b.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
-	if err != nil && !isNotFound(err) {
+	if err == nil || cerrdefs.IsNotFound(err) {
+		return nil
+	}
+	if !isNotFound(err) {
 		return err
 	}
-	return nil
+	// Another removal is under way (a Sweep, a second Cleanup): wait for it.
+	for {
+		if _, err := b.cli.ContainerInspect(ctx, id); cerrdefs.IsNotFound(err) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("container %s: removal in progress: %w", shortID(id), ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
