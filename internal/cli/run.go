@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gantry-ci/gantry/internal/executor/shell"
 	"github.com/gantry-ci/gantry/internal/gitrepo"
 	"github.com/gantry-ci/gantry/internal/jobhooks"
 	"github.com/gantry-ci/gantry/internal/logs"
@@ -39,6 +38,7 @@ type runFlags struct {
 	timeout     time.Duration
 	quiet       bool
 	logLimit    int64
+	exec        executorFlags
 }
 
 func runCmd(e *env) *cobra.Command {
@@ -49,7 +49,7 @@ func runCmd(e *env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
-		Short: "Run the pipeline locally, in the shell",
+		Short: "Run the pipeline locally, in the shell or in Docker containers",
 		Long: `Run the pipeline a push of the current working tree would create, on this
 machine: each job in a fresh copy of the repository under .gantry/builds,
 with artifacts, caches and dotenv reports carried between jobs as GitLab
@@ -85,6 +85,7 @@ failed or was canceled, 2 for an invalid pipeline or options.`,
 	fs.DurationVar(&rf.timeout, "timeout", scheduler.DefaultTimeout, "time limit of jobs without timeout:")
 	fs.BoolVarP(&rf.quiet, "quiet", "q", false, "show only failures and the summary")
 	fs.Int64Var(&rf.logLimit, "log-limit", logs.DefaultLimit, "cap each job's log at `BYTES` (0: no cap)")
+	rf.exec.register(fs)
 	return cmd
 }
 
@@ -182,8 +183,13 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	} else {
 		view = termview.New(e.stdout, termview.Options{Color: color, Quiet: rf.quiet})
 	}
+	backend, closeBackend, err := rf.exec.backend(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeBackend()
 	s, err := scheduler.New(scheduler.Config{
-		Backend: shell.New(shell.Config{}),
+		Backend: backend,
 		Hooks:   hooks,
 		OnEvent: func(ev scheduler.Event) {
 			lf.Handle(ev)
@@ -206,6 +212,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		PipelineID:     id,
 	})
 	if err != nil {
+		_ = lf.Close() // nothing was written
 		return err
 	}
 	res, err := s.Run(ctx, p)

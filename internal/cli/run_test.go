@@ -77,7 +77,11 @@ func jobStatuses(r runReport) map[string]string {
 	return out
 }
 
-func TestRunStatuses(t *testing.T) {
+func TestRunStatuses(t *testing.T) { testRunStatuses(t) }
+
+// testRunStatuses runs the status cases with extra arguments for gantry
+// run (an executor), so that each backend shows the same behaviour.
+func testRunStatuses(t *testing.T, extra ...string) {
 	tests := []struct {
 		name     string
 		args     []string
@@ -121,7 +125,7 @@ func TestRunStatuses(t *testing.T) {
 		}
 		t.Run(tt.name, func(t *testing.T) {
 			dir := dirs[file]
-			code, out, errOut, r := gantryRun(t, dir, tt.args...)
+			code, out, errOut, r := gantryRun(t, dir, append(tt.args, extra...)...)
 			if code != tt.wantCode {
 				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)
 			}
@@ -219,7 +223,9 @@ func waitGone(t *testing.T, file string, n int) {
 	}
 }
 
-func TestRunMasksSecretsEverywhere(t *testing.T) {
+func TestRunMasksSecretsEverywhere(t *testing.T) { testRunMasksSecrets(t) }
+
+func testRunMasksSecrets(t *testing.T, extra ...string) {
 	const token, password = "tok-9f8e7d6c5b", "hunter2-pw-xyz"
 	dir := runProject(t, "secret", map[string]string{})
 	envFile := filepath.Join(dir, ".gantry", "variables")
@@ -231,7 +237,7 @@ func TestRunMasksSecretsEverywhere(t *testing.T) {
 	}
 	for _, mode := range []string{"text", "json"} {
 		t.Run(mode, func(t *testing.T) {
-			args := []string{"--secret", "API_TOKEN=" + token}
+			args := append([]string{"--secret", "API_TOKEN=" + token}, extra...)
 			if mode == "json" {
 				args = append(args, "--json")
 			}
