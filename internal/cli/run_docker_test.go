@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
@@ -57,22 +62,77 @@ func TestRunDockerUnknownExecutor(t *testing.T) {
 	}
 }
 
+// TestRunDockerCtrlC interrupts a real gantry process while its job runs
+// in a container: the run stops and its containers and networks go.
+func TestRunDockerCtrlC(t *testing.T) {
+	args := dockerArgs(t)
+	bin := filepath.Join(t.TempDir(), "gantry")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/gantry").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := runProject(t, "sigint", map[string]string{})
+	cmd := exec.Command(bin, append([]string{"run", "-C", dir, "--variable", "PID_FILE=/tmp/pids"}, args...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	owner := ownerOf(t, cmd.Process.Pid)
+	deadline := time.Now().Add(60 * time.Second)
+	for len(objectsOf(t, owner)) == 0 || !strings.Contains(out.String(), "wait  > $ sleep 300") {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill() // the test failed already; do not leave it running
+			t.Fatalf("job never started:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill() // as above
+		t.Fatalf("gantry did not stop after SIGINT:\n%s", out.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != ExitFailed || !strings.Contains(out.String(), "pipeline canceled") {
+		t.Errorf("exit code %d, want 1 and a canceled pipeline:\n%s", code, out.String())
+	}
+	for obj := range objectsOf(t, owner) {
+		t.Errorf("left behind after Ctrl-C: %s", obj)
+	}
+}
+
 // gantryObjects lists the containers and networks that this test process
 // made through the docker executor (other packages' tests may run beside
 // it, in other processes).
 func gantryObjects(t *testing.T) map[string]bool {
 	t.Helper()
+	return objectsOf(t, ownerOf(t, os.Getpid()))
+}
+
+// ownerOf is the docker executor's owner label of process pid.
+func ownerOf(t *testing.T, pid int) string {
+	t.Helper()
 	host, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return host + "/" + strconv.Itoa(pid)
+}
+
+// objectsOf lists the containers and networks whose owner label is owner.
+func objectsOf(t *testing.T, owner string) map[string]bool {
+	t.Helper()
 	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	ctx := context.Background()
-	f := filters.NewArgs(filters.Arg("label", docker.LabelOwner+"="+host+"/"+strconv.Itoa(os.Getpid())))
+	f := filters.NewArgs(filters.Arg("label", docker.LabelOwner+"="+owner))
 	out := map[string]bool{}
 	cs, err := c.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
 	if err != nil {
