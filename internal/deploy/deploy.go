@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -71,6 +72,11 @@ func (d *Deployer) who() string {
 	u := os.Getenv("GITLAB_USER_LOGIN")
 	if u == "" {
 		u = os.Getenv("USER")
+	}
+	if u == "" {
+		if cu, err := user.Current(); err == nil {
+			u = cu.Username
+		}
 	}
 	h, _ := os.Hostname() // an empty machine name only shortens the record
 	return u + "@" + h

@@ -62,8 +62,12 @@ type LockedError struct {
 
 func (e *LockedError) Error() string {
 	h := e.Holder
-	return fmt.Sprintf("%s is locked by %s since %s (%s of %s, pid %d on %s): %s; wait with --lock-wait, or if that deploy is dead, gantry lock release %s",
-		e.Env, h.Who, h.Since.Format("2006-01-02 15:04:05 MST"), h.Action, h.Tag, h.PID, h.Machine, h.Reason, e.Env)
+	why := ""
+	if h.Reason != "" {
+		why = ": " + h.Reason
+	}
+	return fmt.Sprintf("%s is locked by %s since %s (%s of %s, pid %d on %s)%s; wait with --lock-wait, or if that deploy is dead, gantry lock release %s",
+		e.Env, h.Who, h.Since.Format("2006-01-02 15:04:05 MST"), h.Action, h.Tag, h.PID, h.Machine, why, e.Env)
 }
 
 // Is makes errors.Is(err, ErrLocked) true.

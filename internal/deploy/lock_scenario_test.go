@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/deploy"
+	"github.com/gantry-ci/gantry/internal/deploy/deploytest"
 )
 
 // slowConfig makes the release command take a few seconds, so that a
 // deploy is caught in the middle.
-func slowConfig(r *rig, seconds string) *deploy.Config {
-	cfg := r.config()
+func slowConfig(r *deploytest.Rig, seconds string) *deploy.Config {
+	cfg := r.Config()
 	cfg.Env("production").Release.Commands = []string{"env MIGRATE_SLEEP=" + seconds + " /app migrate"}
 	return cfg
 }
@@ -41,24 +42,24 @@ func waitLocked(t *testing.T, d *deploy.Deployer) *deploy.Lock {
 // Scenario 5: two deploys at once; the second is refused with the
 // holder's details, and a third one with --lock-wait goes after the first.
 func TestDeployTwoAtOnce(t *testing.T) {
-	r := newRig(t)
-	r.push("v1", "v1")
-	r.push("v2", "v2")
+	r := deploytest.New(t)
+	r.Push("v1", "v1")
+	r.Push("v2", "v2")
 	cfg := slowConfig(r, "4")
 	ctx := context.Background()
 
 	first := make(chan error, 1)
 	go func() {
-		_, err := r.deployer(cfg, &logWriter{t: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v1", Reason: "release 1.0"})
+		_, err := r.Deployer(cfg, &deploytest.LogWriter{T: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v1", Reason: "release 1.0"})
 		first <- err
 	}()
-	held := waitLocked(t, r.deployer(cfg, nil))
+	held := waitLocked(t, r.Deployer(cfg, nil))
 	if held.Who != "tester@ci" || held.Tag != "v1" || held.Action != "deploy" || held.Reason != "release 1.0" || held.PID != os.Getpid() {
 		t.Errorf("lock holder = %+v", held)
 	}
 
-	out := &logWriter{t: t}
-	_, err := r.deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v2"})
+	out := &deploytest.LogWriter{T: t}
+	_, err := r.Deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v2"})
 	var le *deploy.LockedError
 	if !errors.As(err, &le) || !errors.Is(err, deploy.ErrLocked) {
 		t.Fatalf("second deploy: %v, want it locked out", err)
@@ -74,7 +75,7 @@ func TestDeployTwoAtOnce(t *testing.T) {
 
 	waited := make(chan error, 1)
 	go func() {
-		_, err := r.deployer(cfg, &logWriter{t: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v2", LockWait: time.Minute})
+		_, err := r.Deployer(cfg, &deploytest.LogWriter{T: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v2", LockWait: time.Minute})
 		waited <- err
 	}()
 	if err := <-first; err != nil {
@@ -83,7 +84,7 @@ func TestDeployTwoAtOnce(t *testing.T) {
 	if err := <-waited; err != nil {
 		t.Fatalf("deploy with --lock-wait: %v", err)
 	}
-	if got := r.serving(); got != "v2/ok" {
+	if got := r.Serving(); got != "v2/ok" {
 		t.Errorf("serving %s, want v2/ok (the waiting deploy went last)", got)
 	}
 }
@@ -91,8 +92,8 @@ func TestDeployTwoAtOnce(t *testing.T) {
 // Scenario 6: SIGTERM (the CLI's context is canceled by it) in the middle
 // of a deploy: the lock is released and the record says canceled.
 func TestDeployCanceled(t *testing.T) {
-	r := newRig(t)
-	r.push("v1", "v1")
+	r := deploytest.New(t)
+	r.Push("v1", "v1")
 	cfg := slowConfig(r, "30")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -103,10 +104,10 @@ func TestDeployCanceled(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		rep, err := r.deployer(cfg, &logWriter{t: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v1"})
+		rep, err := r.Deployer(cfg, &deploytest.LogWriter{T: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v1"})
 		done <- result{rep, err}
 	}()
-	waitLocked(t, r.deployer(cfg, nil))
+	waitLocked(t, r.Deployer(cfg, nil))
 	time.Sleep(2 * time.Second) // into the slow migration
 	start := time.Now()
 	cancel()
@@ -117,10 +118,10 @@ func TestDeployCanceled(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the deploy took %s to stop", d)
 	}
-	if _, err := os.Stat(filepath.Join(r.hostDir, ".gantry", "lock")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(r.HostDir, ".gantry", "lock")); !os.IsNotExist(err) {
 		t.Errorf("lock left behind: %v", err)
 	}
-	recs, _, err := r.deployer(cfg, nil).Releases(context.Background(), "production")
+	recs, _, err := r.Deployer(cfg, nil).Releases(context.Background(), "production")
 	if err != nil || len(recs) != 1 || recs[0].Result != deploy.Canceled {
 		t.Fatalf("releases = %+v, %v; want one canceled", recs, err)
 	}
@@ -132,9 +133,9 @@ func TestDeployCanceled(t *testing.T) {
 // Scenario 7: a host whose key does not match known_hosts is refused
 // before any command runs on it; so is an unknown host.
 func TestDeployWrongHostKey(t *testing.T) {
-	r := newRig(t)
-	r.push("v1", "v1")
-	cfg := r.config()
+	r := deploytest.New(t)
+	r.Push("v1", "v1")
+	cfg := r.Config()
 	empty := filepath.Join(t.TempDir(), "known_hosts")
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -142,23 +143,23 @@ func TestDeployWrongHostKey(t *testing.T) {
 	tests := []struct {
 		name, knownHosts, want string
 	}{
-		{"mismatch", r.sshd.WrongKnownHosts(t), "someone is in the middle: nothing was run"},
+		{"mismatch", r.SSHD.WrongKnownHosts(t), "someone is in the middle: nothing was run"},
 		{"unknown", empty, "is not in"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := r.deployer(cfg, &logWriter{t: t})
-			d.Dialer = &deploy.SSHDialer{KnownHosts: []string{tt.knownHosts}, Identities: []string{r.sshd.Identity}}
+			d := r.Deployer(cfg, &deploytest.LogWriter{T: t})
+			d.Dialer = &deploy.SSHDialer{KnownHosts: []string{tt.knownHosts}, Identities: []string{r.SSHD.Identity}}
 			_, err := d.Deploy(context.Background(), deploy.Options{Env: "production", Tag: "v1"})
 			if !errors.Is(err, deploy.ErrHostKey) {
 				t.Fatalf("deploy: %v, want a host key error", err)
 			}
 			t.Logf("refused: %v", err)
-			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), r.sshd.Addr) {
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), r.SSHD.Addr) {
 				t.Errorf("error %q lacks %q or the host", err, tt.want)
 			}
-			if _, err := os.Stat(r.hostDir); !os.IsNotExist(err) {
-				t.Errorf("something ran on the host: %s exists (%v)", r.hostDir, err)
+			if _, err := os.Stat(r.HostDir); !os.IsNotExist(err) {
+				t.Errorf("something ran on the host: %s exists (%v)", r.HostDir, err)
 			}
 		})
 	}

@@ -10,56 +10,57 @@ import (
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/deploy"
+	"github.com/gantry-ci/gantry/internal/deploy/deploytest"
 )
 
 // TestDeployScenarios runs the scenarios 1-4 and 8 in order on one
 // environment, each step depending on the state the previous one left:
 // real sshd, real dockerd with compose, real registry.
 func TestDeployScenarios(t *testing.T) {
-	r := newRig(t)
+	r := deploytest.New(t)
 	for _, tag := range []string{"v1", "v2", "v3", "v4"} {
-		r.push(tag, tag)
+		r.Push(tag, tag)
 	}
-	cfg := r.config()
+	cfg := r.Config()
 	ctx := context.Background()
-	image := func(tag string) string { return r.reg.Host() + "/gantry-demo@" + r.digests[tag] }
+	image := func(tag string) string { return r.Reg.Host() + "/gantry-demo@" + r.Digests[tag] }
 
 	t.Run("1 first deploy of v1 is healthy and recorded", func(t *testing.T) {
-		out := &logWriter{t: t}
-		rep, err := r.deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v1"})
+		out := &deploytest.LogWriter{T: t}
+		rep, err := r.Deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v1"})
 		if err != nil {
 			t.Fatalf("deploy v1: %v", err)
 		}
-		if got := r.serving(); got != "v1/ok" {
+		if got := r.Serving(); got != "v1/ok" {
 			t.Errorf("serving %s, want v1/ok", got)
 		}
-		if rep.Record.Result != deploy.Success || rep.Record.Digest != r.digests["v1"] || rep.Record.Previous != "" {
+		if rep.Record.Result != deploy.Success || rep.Record.Digest != r.Digests["v1"] || rep.Record.Previous != "" {
 			t.Errorf("record = %+v", rep.Record)
 		}
-		recs, cur, err := r.deployer(cfg, nil).Releases(ctx, "production")
+		recs, cur, err := r.Deployer(cfg, nil).Releases(ctx, "production")
 		if err != nil || len(recs) != 1 || cur == nil || cur.Tag != "v1" {
 			t.Fatalf("releases = %+v, current %+v, %v", recs, cur, err)
 		}
-		st, err := os.Stat(filepath.Join(r.hostDir, ".env.prod"))
+		st, err := os.Stat(filepath.Join(r.HostDir, ".env.prod"))
 		if err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("env file on the host: %v, mode %v; want 0600", err, st.Mode())
 		}
 		if strings.Contains(out.String(), "not-a-secret") {
 			t.Error("the env file's content was printed")
 		}
-		if _, err := os.Stat(filepath.Join(r.hostDir, ".gantry", "lock")); !os.IsNotExist(err) {
+		if _, err := os.Stat(filepath.Join(r.HostDir, ".gantry", "lock")); !os.IsNotExist(err) {
 			t.Errorf("lock still there after success: %v", err)
 		}
 	})
 
 	t.Run("2 v2 is healthy, history shows v1 to v2, v1's image kept", func(t *testing.T) {
-		if _, err := r.deployer(cfg, &logWriter{t: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v2"}); err != nil {
+		if _, err := r.Deployer(cfg, &deploytest.LogWriter{T: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v2"}); err != nil {
 			t.Fatalf("deploy v2: %v", err)
 		}
-		if got := r.serving(); got != "v2/ok" {
+		if got := r.Serving(); got != "v2/ok" {
 			t.Errorf("serving %s, want v2/ok", got)
 		}
-		recs, _, err := r.deployer(cfg, nil).Releases(ctx, "production")
+		recs, _, err := r.Deployer(cfg, nil).Releases(ctx, "production")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,20 +68,20 @@ func TestDeployScenarios(t *testing.T) {
 		if last.Tag != "v2" || last.Previous != "v1" || last.Result != deploy.Success || last.Who != "tester@ci" {
 			t.Errorf("last record = %+v, want v1 -> v2 success by tester@ci", last)
 		}
-		if !r.hostHasImage(image("v1")) {
+		if !r.HostHasImage(image("v1")) {
 			t.Errorf("v1's image %s was not kept", image("v1"))
 		}
 	})
 
 	t.Run("3 v3 fails its health check and is rolled back to v2", func(t *testing.T) {
-		hooksBefore, mailBefore := len(r.hooks.got()), len(r.mail.got())
-		out := &logWriter{t: t}
+		hooksBefore, mailBefore := len(r.Hooks.Got()), len(r.Mail.Got())
+		out := &deploytest.LogWriter{T: t}
 		start := time.Now()
-		rep, err := r.deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v3"})
+		rep, err := r.Deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v3"})
 		if !errors.Is(err, deploy.ErrRolledBack) {
 			t.Fatalf("deploy v3: %v, want rolled back", err)
 		}
-		if got := r.serving(); got != "v2/ok" {
+		if got := r.Serving(); got != "v2/ok" {
 			t.Errorf("serving %s after the rollback, want v2/ok", got)
 		}
 		if rep.Record.Result != deploy.RolledBack || rep.Record.Serving != "v2" {
@@ -91,7 +92,7 @@ func TestDeployScenarios(t *testing.T) {
 				t.Errorf("output lacks %q (the failing check's response, the new containers' logs, the verdict)", want)
 			}
 		}
-		hooks, mails := r.hooks.got(), r.mail.got()
+		hooks, mails := r.Hooks.Got(), r.Mail.Got()
 		if len(hooks) != hooksBefore+1 || hooks[len(hooks)-1]["result"] != "rolled_back" || hooks[len(hooks)-1]["sha"] != "v3" {
 			t.Errorf("webhook got %v", hooks[hooksBefore:])
 		}
@@ -102,8 +103,8 @@ func TestDeployScenarios(t *testing.T) {
 	})
 
 	t.Run("4 v4's migration fails: nothing switched, v2 serves", func(t *testing.T) {
-		out := &logWriter{t: t}
-		rep, err := r.deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v4"})
+		out := &deploytest.LogWriter{T: t}
+		rep, err := r.Deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v4"})
 		if err == nil || errors.Is(err, deploy.ErrRolledBack) {
 			t.Fatalf("deploy v4: %v, want a failure before the switch", err)
 		}
@@ -118,17 +119,17 @@ func TestDeployScenarios(t *testing.T) {
 		if !strings.Contains(out.String(), "migration 0042_v4 failed") {
 			t.Error("the migration's error is not shown")
 		}
-		if got := r.serving(); got != "v2/ok" {
+		if got := r.Serving(); got != "v2/ok" {
 			t.Errorf("serving %s, want v2/ok", got)
 		}
 	})
 
 	t.Run("8 gantry rollback to v1 by hand goes through the gate", func(t *testing.T) {
-		rep, err := r.deployer(cfg, &logWriter{t: t}).Rollback(ctx, deploy.Options{Env: "production", To: "v1"})
+		rep, err := r.Deployer(cfg, &deploytest.LogWriter{T: t}).Rollback(ctx, deploy.Options{Env: "production", To: "v1"})
 		if err != nil {
 			t.Fatalf("rollback: %v", err)
 		}
-		if got := r.serving(); got != "v1/ok" {
+		if got := r.Serving(); got != "v1/ok" {
 			t.Errorf("serving %s, want v1/ok", got)
 		}
 		var gated bool
@@ -141,7 +142,7 @@ func TestDeployScenarios(t *testing.T) {
 		if !gated || rep.Record.Action != "rollback" || rep.Record.Tag != "v1" || rep.Record.Previous != "v2" {
 			t.Errorf("gated %v, record %+v", gated, rep.Record)
 		}
-		recs, cur, _ := r.deployer(cfg, nil).Releases(ctx, "production")
+		recs, cur, _ := r.Deployer(cfg, nil).Releases(ctx, "production")
 		var results []string
 		for _, rec := range recs {
 			results = append(results, rec.Action+":"+rec.Tag+":"+rec.Result.String())

@@ -1,4 +1,9 @@
-package deploy_test
+// Package deploytest sets up a deploy environment for tests: a registry
+// holding the test app's images (testdata/deploy), Debian's sshd on
+// 127.0.0.1 as the deploy host whose compose talks to the local dockerd, a
+// copy of testdata/deploy as the repository, and local webhook and SMTP
+// receivers for notifications.
+package deploytest
 
 import (
 	"bufio"
@@ -26,23 +31,23 @@ import (
 	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
-// rig is one deploy environment for a test: a registry holding the test
-// app's images, sshd on 127.0.0.1 as the deploy host (whose compose talks
-// to the local dockerd), a copy of testdata/deploy as the repository, and
-// receivers for notifications.
-type rig struct {
+// Rig is one deploy environment for a test. Its Vars are what
+// testdata/deploy/gantry.yml expects (DEPLOY_HOST, DEPLOY_PATH, REGISTRY,
+// WEB_PORT) plus DOCKER_CONFIG, the registry credentials the host's
+// compose pulls with.
+type Rig struct {
 	t        *testing.T
-	reg      *registrytest.Registry
-	sshd     *sshtest.Server
-	repo     string // the repository: gantry.yml, compose file, env file
-	hostDir  string // the app's directory on the host
-	project  string
-	webPort  string
-	vars     map[string]string
-	regOpts  []image.Option
-	hooks    *hookReceiver
-	mail     *smtpReceiver
-	digests  map[string]string // tag -> digest pushed
+	Reg      *registrytest.Registry
+	SSHD     *sshtest.Server
+	Repo     string // the repository: gantry.yml, compose file, env file
+	HostDir  string // the app's directory on the host
+	Project  string
+	WebPort  string
+	Vars     map[string]string
+	RegOpts  []image.Option
+	Hooks    *HookReceiver     // the webhook notifications receive
+	Mail     *SMTPReceiver     // the email notifications receive
+	Digests  map[string]string // tag -> digest pushed
 	testdata string
 }
 
@@ -59,12 +64,13 @@ var (
 	builtLocal = map[string]bool{}
 )
 
-// localApp builds the app variant as gantry-demo-test:<tag> once per run.
-func localApp(t *testing.T, tag, version, fail string) string {
+// localApp builds the app variant reporting version as
+// gantry-demo-test:<version> once per run.
+func localApp(t *testing.T, version, fail string) string {
 	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	ref := "gantry-demo-test:" + tag
+	ref := "gantry-demo-test:" + version
 	if builtLocal[ref] {
 		return ref
 	}
@@ -80,119 +86,130 @@ func localApp(t *testing.T, tag, version, fail string) string {
 	return ref
 }
 
-func newRig(t *testing.T) *rig {
+// New sets up a rig for the test, torn down at its end. It requires
+// docker, docker-compose, sshd and the registry.
+func New(t *testing.T) *Rig {
 	t.Helper()
 	testenv.Image(t, "busybox")
 	testenv.Require(t, "docker-compose")
-	r := &rig{t: t, digests: map[string]string{}}
-	r.reg = registrytest.Start(t)
-	r.sshd = sshtest.Start(t)
+	r := &Rig{t: t, Digests: map[string]string{}}
+	r.Reg = registrytest.Start(t)
+	r.SSHD = sshtest.Start(t)
 	root, err := testenv.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.testdata = filepath.Join(root, "testdata", "deploy")
-	r.repo = t.TempDir()
+	r.Repo = t.TempDir()
 	for _, f := range []string{"gantry.yml", "docker-compose.yml", ".env.prod"} {
 		b, err := os.ReadFile(filepath.Join(r.testdata, f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(r.repo, f), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(r.Repo, f), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r.hostDir = filepath.Join(t.TempDir(), "srv", "demo")
-	r.project = fmt.Sprintf("gantrytest%d", time.Now().UnixNano()%1e9)
-	r.webPort = freePort(t)
+	r.HostDir = filepath.Join(t.TempDir(), "srv", "demo")
+	r.Project = fmt.Sprintf("gantrytest%d", time.Now().UnixNano()%1e9)
+	r.WebPort = freePort(t)
 	// The host's compose pulls with these credentials; DOCKER_CONFIG keeps
 	// them out of root's own docker config.
 	dockerConfig := t.TempDir()
 	auth := base64.StdEncoding.EncodeToString([]byte(registrytest.User + ":" + registrytest.Password))
-	cfg := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, r.reg.Host(), auth)
+	cfg := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, r.Reg.Host(), auth)
 	if err := os.WriteFile(filepath.Join(dockerConfig, "config.json"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r.vars = map[string]string{
-		"DEPLOY_HOST": r.sshd.Host(), "DEPLOY_PATH": r.hostDir, "REGISTRY": r.reg.Host(),
-		"WEB_PORT": r.webPort, "DOCKER_CONFIG": dockerConfig,
+	r.Vars = map[string]string{
+		"DEPLOY_HOST": r.SSHD.Host(), "DEPLOY_PATH": r.HostDir, "REGISTRY": r.Reg.Host(),
+		"WEB_PORT": r.WebPort, "DOCKER_CONFIG": dockerConfig,
 	}
-	r.regOpts = []image.Option{
-		image.WithTransport(r.reg.Transport()),
-		image.WithCredentials(image.Credentials{Registry: r.reg.Host(), Username: registrytest.User, Password: registrytest.Password}),
+	r.RegOpts = []image.Option{
+		image.WithTransport(r.Reg.Transport()),
+		image.WithCredentials(image.Credentials{Registry: r.Reg.Host(), Username: registrytest.User, Password: registrytest.Password}),
 		image.WithCertsDir(""),
 	}
-	r.hooks = startHookReceiver(t)
-	r.mail = startSMTPReceiver(t)
+	r.Hooks = startHookReceiver(t)
+	r.Mail = startSMTPReceiver(t)
 	t.Cleanup(r.cleanup)
 	return r
 }
 
-// push builds (once) and pushes the app variant tag to the rig's registry
-// under tag as, and returns its digest.
-func (r *rig) push(tag, as string) string {
+// Push builds (once) the app variant (v1, v2, v3 failing its health
+// check, v4 failing its migration) reporting version as, pushes it to the
+// rig's registry with tag as, and returns its digest.
+func (r *Rig) Push(variant, as string) string {
 	r.t.Helper()
-	v := appVariants[tag]
-	local := localApp(r.t, tag, v[0], v[1])
-	ref := r.reg.Host() + "/gantry-demo:" + as
+	v, ok := appVariants[variant]
+	if !ok {
+		r.t.Fatalf("no app variant %q", variant)
+	}
+	version := v[0]
+	if as != variant {
+		version = as
+	}
+	local := localApp(r.t, version, v[1])
+	ref := r.Reg.Host() + "/gantry-demo:" + as
 	if out, err := exec.Command("docker", "tag", local, ref).CombinedOutput(); err != nil {
 		r.t.Fatalf("docker tag: %v: %s", err, out)
 	}
 	var log bytes.Buffer
-	pushed, err := image.Push(context.Background(), []string{ref}, &log, r.regOpts...)
+	pushed, err := image.Push(context.Background(), []string{ref}, &log, r.RegOpts...)
 	if err != nil {
 		r.t.Fatalf("push %s: %v\n%s", ref, err, log.String())
 	}
 	// Drop the local tag: the host must pull from the registry.
 	exec.Command("docker", "rmi", ref).Run()
-	r.digests[as] = pushed[0].Digest
+	r.Digests[as] = pushed[0].Digest
 	return pushed[0].Digest
 }
 
-// config loads the repository's gantry.yml as the rig runs it: its own
+// Config loads the repository's gantry.yml as the rig runs it: its own
 // compose project name, registry credentials and notification receivers.
-func (r *rig) config() *deploy.Config {
+func (r *Rig) Config() *deploy.Config {
 	r.t.Helper()
-	c, err := deploy.Load(filepath.Join(r.repo, "gantry.yml"))
+	c, err := deploy.Load(filepath.Join(r.Repo, "gantry.yml"))
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	e := c.Env("production")
-	e.Project = r.project
+	e.Project = r.Project
 	e.Variables = append(e.Variables, deploy.Variable{Name: "DOCKER_CONFIG", Value: "$DOCKER_CONFIG"})
-	c.Notify = deploy.Notify{Webhook: []string{r.hooks.srv.URL}, Email: &deploy.Email{
-		Server: r.mail.addr, From: "gantry@example.com", To: []string{"ops@example.com"}}}
+	c.Notify = deploy.Notify{Webhook: []string{r.Hooks.Srv.URL}, Email: &deploy.Email{
+		Server: r.Mail.Addr, From: "gantry@example.com", To: []string{"ops@example.com"}}}
 	return c
 }
 
-// deployer returns a Deployer for cfg writing its progress to out.
-func (r *rig) deployer(cfg *deploy.Config, out io.Writer) *deploy.Deployer {
+// Deployer returns a Deployer for cfg writing its progress to out.
+func (r *Rig) Deployer(cfg *deploy.Config, out io.Writer) *deploy.Deployer {
 	return &deploy.Deployer{
 		Config: cfg,
-		Dir:    r.repo,
-		Dialer: &deploy.SSHDialer{KnownHosts: []string{r.sshd.KnownHosts}, Identities: []string{r.sshd.Identity}, Timeout: 10 * time.Second},
+		Dir:    r.Repo,
+		Dialer: &deploy.SSHDialer{KnownHosts: []string{r.SSHD.KnownHosts}, Identities: []string{r.SSHD.Identity}, Timeout: 10 * time.Second},
 		Resolver: deploy.ResolverFunc(func(ctx context.Context, ref string) (string, error) {
-			return image.Resolve(ctx, ref, r.regOpts...)
+			return image.Resolve(ctx, ref, r.RegOpts...)
 		}),
 		Out:           out,
 		Who:           "tester@ci",
-		Vars:          r.lookup,
+		Vars:          r.Lookup,
 		NotifyTimeout: 5 * time.Second,
 	}
 }
 
-func (r *rig) lookup(name string) (string, bool) {
-	if v, ok := r.vars[name]; ok {
+// Lookup finds name in Vars, then in the process environment.
+func (r *Rig) Lookup(name string) (string, bool) {
+	if v, ok := r.Vars[name]; ok {
 		return v, true
 	}
 	return os.LookupEnv(name)
 }
 
-// serving asks the app what version answers on the web port.
-func (r *rig) serving() string {
+// Serving asks the app what version answers on the web port.
+func (r *Rig) Serving() string {
 	r.t.Helper()
 	c := &http.Client{Timeout: 3 * time.Second}
-	resp, err := c.Get("http://127.0.0.1:" + r.webPort + "/healthz")
+	resp, err := c.Get("http://127.0.0.1:" + r.WebPort + "/healthz")
 	if err != nil {
 		return "unreachable: " + err.Error()
 	}
@@ -207,22 +224,22 @@ func (r *rig) serving() string {
 	return v.Version + "/" + v.Status
 }
 
-// hostHasImage tells whether the local dockerd (the host's) has ref.
-func (r *rig) hostHasImage(ref string) bool {
+// HostHasImage tells whether the local dockerd (the host's) has ref.
+func (r *Rig) HostHasImage(ref string) bool {
 	return exec.Command("docker", "image", "inspect", ref).Run() == nil
 }
 
-func (r *rig) cleanup() {
-	out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=com.docker.compose.project="+r.project).Output()
+func (r *Rig) cleanup() {
+	out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=com.docker.compose.project="+r.Project).Output()
 	if ids := strings.Fields(string(out)); len(ids) > 0 {
 		exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
 	}
-	exec.Command("docker", "network", "rm", r.project+"_default").Run()
+	exec.Command("docker", "network", "rm", r.Project+"_default").Run()
 	// By reference, not by ID: the ID is shared with the local builds
 	// that later tests reuse.
 	var refs []string
-	for _, d := range r.digests {
-		refs = append(refs, r.reg.Host()+"/gantry-demo@"+d)
+	for _, d := range r.Digests {
+		refs = append(refs, r.Reg.Host()+"/gantry-demo@"+d)
 	}
 	if len(refs) > 0 {
 		exec.Command("docker", append([]string{"rmi"}, refs...)...).Run()
@@ -240,16 +257,16 @@ func freePort(t *testing.T) string {
 	return p
 }
 
-// hookReceiver is a local JSON webhook endpoint.
-type hookReceiver struct {
-	srv    *httptest.Server
+// HookReceiver is a local JSON webhook endpoint.
+type HookReceiver struct {
+	Srv    *httptest.Server
 	mu     sync.Mutex
 	events []map[string]any
 }
 
-func startHookReceiver(t *testing.T) *hookReceiver {
-	h := &hookReceiver{}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+func startHookReceiver(t *testing.T) *HookReceiver {
+	h := &HookReceiver{}
+	h.Srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		var ev map[string]any
 		if err := json.NewDecoder(req.Body).Decode(&ev); err != nil {
 			http.Error(w, err.Error(), 400)
@@ -259,29 +276,30 @@ func startHookReceiver(t *testing.T) *hookReceiver {
 		h.events = append(h.events, ev)
 		h.mu.Unlock()
 	}))
-	t.Cleanup(h.srv.Close)
+	t.Cleanup(h.Srv.Close)
 	return h
 }
 
-func (h *hookReceiver) got() []map[string]any {
+// Got returns the events received so far.
+func (h *HookReceiver) Got() []map[string]any {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]map[string]any(nil), h.events...)
 }
 
-// smtpReceiver is a minimal SMTP server keeping the messages it accepts.
-type smtpReceiver struct {
-	addr string
+// SMTPReceiver is a minimal SMTP server keeping the messages it accepts.
+type SMTPReceiver struct {
+	Addr string
 	mu   sync.Mutex
 	msgs []string
 }
 
-func startSMTPReceiver(t *testing.T) *smtpReceiver {
+func startSMTPReceiver(t *testing.T) *SMTPReceiver {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpReceiver{addr: l.Addr().String()}
+	s := &SMTPReceiver{Addr: l.Addr().String()}
 	t.Cleanup(func() { l.Close() })
 	go func() {
 		for {
@@ -295,7 +313,7 @@ func startSMTPReceiver(t *testing.T) *smtpReceiver {
 	return s
 }
 
-func (s *smtpReceiver) serve(c net.Conn) {
+func (s *SMTPReceiver) serve(c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	rd := bufio.NewReader(c)
@@ -339,28 +357,30 @@ func (s *smtpReceiver) serve(c net.Conn) {
 	}
 }
 
-func (s *smtpReceiver) got() []string {
+// Got returns the messages received so far.
+func (s *SMTPReceiver) Got() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.msgs...)
 }
 
-// logWriter sends progress lines to the test log and keeps them.
-type logWriter struct {
-	t  *testing.T
+// LogWriter sends progress lines to the test log and keeps them.
+type LogWriter struct {
+	T  *testing.T
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (w *logWriter) Write(p []byte) (int, error) {
+func (w *LogWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.b.Write(p)
-	w.t.Logf("%s", strings.TrimRight(string(p), "\n"))
+	w.T.Logf("%s", strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
-func (w *logWriter) String() string {
+// String returns everything written.
+func (w *LogWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.String()
