@@ -1,5 +1,6 @@
 """The ETL service, tested directly (the task only calls it)."""
 import http.server
+import logging
 import threading
 from datetime import date
 
@@ -175,15 +176,22 @@ def test_load_queries_do_not_grow_with_rows(django_assert_max_num_queries):
 
 
 @pytest.mark.django_db
-def test_run_import_records_the_run(csv_file):
+def test_run_import_records_the_run(csv_file, caplog):
+    # At INFO, so that the log calls and their extra fields run too.
+    caplog.set_level(logging.INFO, logger="catalog.services.etl")
     path = csv_file("r1,Volver,Carlos Gardel,AR,tango,1935,3:00\nr2,,Nobody,,,,\n")
     run = etl.run_import(path)
     assert (run.status, run.created, run.updated, run.rejected) == ("succeeded", 1, 0, 1)
     assert run.finished_at is not None
+    done = [r for r in caplog.records if r.getMessage() == "import done"]
+    assert done[0].counts == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 1}
+    rejected = [r for r in caplog.records if r.getMessage() == "row rejected"]
+    assert [(r.line, r.reason) for r in rejected] == [(3, "empty title")]
 
 
 @pytest.mark.django_db
-def test_run_import_records_a_failure(tmp_path):
+def test_run_import_records_a_failure(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="catalog.services.etl")
     missing = str(tmp_path / "nope.csv")
     with pytest.raises(FileNotFoundError):
         etl.run_import(missing)

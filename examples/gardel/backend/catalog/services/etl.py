@@ -235,15 +235,18 @@ def run_import(source):
     run.rejected = len(transformed.rejections)
     run.finished_at = timezone.now()
     run.save()
+    # The counts go under one key: "created" would clash with LogRecord's.
     logger.info(
         "import done",
         extra={
             "run": run.pk,
             "source": source,
-            "created": run.created,
-            "updated": run.updated,
-            "unchanged": run.unchanged,
-            "rejected": run.rejected,
+            "counts": {
+                "created": run.created,
+                "updated": run.updated,
+                "unchanged": run.unchanged,
+                "rejected": run.rejected,
+            },
         },
     )
     return run
