@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Runs gantry's `run` benchmarks side by side and prints a Markdown table:
-#   p20     gantry vs gitlab-ci-local 4.70.0 vs baseline.sh (median wall time)
+#   p20     gantry vs gitlab-ci-local 4.70.0 vs baseline.sh: wall and CPU time
 #   p200    peak RSS of gantry run on 200 jobs
 #   biglog  one job printing 500 MB through the masker: throughput and RSS
-# Usage: bench/run.sh [RUNS]   (default 5 runs per measurement; needs go, git,
-# npm and GNU time; installs rsync from Debian if missing, gitlab-ci-local
-# from npm into a temp dir)
+# Usage: bench/run.sh [RUNS]   (default 11 rounds for p20, 3 runs for the
+# others; needs go, git, npm and GNU time; installs rsync and time from
+# Debian if missing, gitlab-ci-local from npm into a temp dir)
+#
+# p20's tools run in rounds, one run of each per round in turn, and the
+# ratios are taken per round before their median: on a shared machine the
+# load drifts between rounds, much less within one.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-runs=${1:-5}
+runs=${1:-11}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -22,7 +26,8 @@ fi
 [ -x /usr/bin/time ] || $sudo apt-get install -y -q time >/dev/null
 
 echo "building gantry, installing gitlab-ci-local 4.70.0..." >&2
-(cd "$repo" && go build -o "$tmp/gantry" ./cmd/gantry)
+# Built as it ships: one static binary (no dynamic loader at each start).
+(cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$tmp/gantry" ./cmd/gantry)
 npm install --silent --no-audit --no-fund --prefix "$tmp/gcl" gitlab-ci-local@4.70.0 >/dev/null
 gcl="$tmp/gcl/node_modules/.bin/gitlab-ci-local"
 gantry="$tmp/gantry"
@@ -38,52 +43,80 @@ project() {
   echo "$d"
 }
 
-# measure DIR CMD...: runs CMD in DIR $runs times; prints "median_seconds max_rss_kb".
-measure() {
+# once DIR CMD...: runs CMD in DIR once; prints "wall_s cpu_s max_rss_kb".
+once() {
   local dir=$1
   shift
-  local out="$tmp/time.$$"
-  : >"$out.all"
-  local start end
-  for _ in $(seq "$runs"); do
-    start=$EPOCHREALTIME
-    (cd "$dir" && /usr/bin/time -f "%M" -o "$out" "$@" >/dev/null 2>&1) || {
-      echo "FAILED: $* (in $dir)" >&2
-      cat "$out" >&2
-      exit 1
-    }
-    end=$EPOCHREALTIME
-    # %e has 10 ms steps: time the run here, in microseconds.
-    echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b-a}') $(cat "$out")" >>"$out.all"
-  done
-  sort -n "$out.all" | awk -v n="$runs" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}'
+  local out="$tmp/time.$$" start end
+  start=$EPOCHREALTIME
+  (cd "$dir" && /usr/bin/time -f "%U %S %M" -o "$out" "$@" >/dev/null 2>&1) || {
+    echo "FAILED: $* (in $dir)" >&2
+    cat "$out" >&2
+    exit 1
+  }
+  end=$EPOCHREALTIME
+  # %e has 10 ms steps: the wall time is taken here, in microseconds.
+  awk -v a="$start" -v b="$end" '{printf "%.4f %.3f %d\n", b-a, $1+$2, $3}' "$out"
+}
+
+# median: the median of the numbers on stdin.
+median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.4f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+
+# measure N DIR CMD...: runs CMD N times; prints "median_wall max_rss_kb".
+measure() {
+  local n=$1 dir=$2
+  shift 2
+  local all="$tmp/all.$$"
+  : >"$all"
+  for _ in $(seq "$n"); do once "$dir" "$@" >>"$all"; done
+  echo "$(cut -d' ' -f1 "$all" | median) $(cut -d' ' -f3 "$all" | sort -n | tail -1)"
 }
 
 p20=$(project p20)
-read -r t_gantry rss_gantry < <(measure "$p20" "$gantry" run -j 5)
-read -r t_gcl rss_gcl < <(measure "$p20" "$gcl" --shell-executor-no-image --concurrency 5)
-read -r t_base rss_base < <(measure "$p20" bash baseline.sh)
+# One run each first: gantry's first run in a repository makes the job
+# workspaces and caches the index, gitlab-ci-local fills its own caches.
+once "$p20" "$gantry" run -j 5 >/dev/null
+once "$p20" "$gcl" --shell-executor-no-image --concurrency 5 >/dev/null
+rounds="$tmp/rounds"
+: >"$rounds"
+for _ in $(seq "$runs"); do
+  g=$(once "$p20" "$gantry" run -j 5)
+  l=$(once "$p20" "$gcl" --shell-executor-no-image --concurrency 5)
+  b=$(once "$p20" bash baseline.sh)
+  echo "$g $l $b" >>"$rounds"
+done
+# Columns: 1-3 gantry wall/cpu/rss, 4-6 gitlab-ci-local, 7-9 baseline.
+col() { awk -v c="$1" '{print $c}' "$rounds" | median; }
+t_gantry=$(col 1) c_gantry=$(col 2)
+t_gcl=$(col 4) c_gcl=$(col 5)
+t_base=$(col 7) c_base=$(col 8)
+rss() { awk -v c="$1" '$c>m {m=$c} END {print int(m/1024)}' "$rounds"; }
+vs_gcl=$(awk '{print $4/$1}' "$rounds" | median)
+vs_base=$(awk '{print $1/$7}' "$rounds" | median)
+cpu_vs_base=$(awk '{print $2/$8}' "$rounds" | median)
 
 p200=$(project p200)
-read -r t_p200 rss_p200 < <(measure "$p200" "$gantry" run)
+once "$p200" "$gantry" run >/dev/null
+read -r t_p200 rss_p200 < <(measure 3 "$p200" "$gantry" run)
 
 big=$(project biglog)
-read -r t_big rss_big < <(measure "$big" "$gantry" run --log-limit 0 --secret TOKEN=Sup3rS3cretValue42)
-read -r t_bigq rss_bigq < <(measure "$big" "$gantry" run --quiet --log-limit 0 --secret TOKEN=Sup3rS3cretValue42)
-logsize=$(stat -c %s "$big"/.gantry/logs/1/big.log)
+read -r t_big rss_big < <(measure 3 "$big" "$gantry" run --log-limit 0 --secret TOKEN=Sup3rS3cretValue42)
+read -r t_bigq rss_bigq < <(measure 3 "$big" "$gantry" run --quiet --log-limit 0 --secret TOKEN=Sup3rS3cretValue42)
+logsize=$(stat -c %s "$(ls -d "$big"/.gantry/logs/*/big.log | tail -1)")
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1fx", a/b}'; }
+x() { awk -v a="$1" 'BEGIN {printf "%.1fx", a}'; }
 mbps() { awk -v t="$1" 'BEGIN {printf "%.0f MB/s", 500/t}'; }
 
 cat <<EOF
-Results ($(date -u +%Y-%m-%d), $(nproc) CPUs, median of $runs runs, $(uname -sr))
+Results ($(date -u +%Y-%m-%d), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr))
+p20: median of $runs rounds (ratios: median of the per-round ratios); others: median of 3 runs
 
-| Workload | Tool | Wall time | Peak RSS | Note |
-|---|---|---|---|---|
-| p20 (20 echo jobs, 4 stages, -j 5) | gantry run | ${t_gantry} s | $((rss_gantry / 1024)) MB | $(ratio "$t_gcl" "$t_gantry") faster than gitlab-ci-local, $(ratio "$t_gantry" "$t_base") of baseline |
-| p20 | gitlab-ci-local 4.70.0 | ${t_gcl} s | $((rss_gcl / 1024)) MB | --shell-executor-no-image --concurrency 5 |
-| p20 | baseline.sh | ${t_base} s | $((rss_base / 1024)) MB | plain bash, same stage barriers |
-| p200 (200 echo jobs) | gantry run | ${t_p200} s | $((rss_p200 / 1024)) MB | target: RSS <= 50 MB |
-| biglog (500 MB of output, masked) | gantry run | ${t_big} s | $((rss_big / 1024)) MB | $(mbps "$t_big") end to end, log file $((logsize / 1000000)) MB |
-| biglog | gantry run --quiet | ${t_bigq} s | $((rss_bigq / 1024)) MB | $(mbps "$t_bigq") end to end |
+| Workload | Tool | Wall time | CPU time | Peak RSS | Note |
+|---|---|---|---|---|---|
+| p20 (20 echo jobs, 4 stages, -j 5) | gantry run | ${t_gantry} s | ${c_gantry} s | $(rss 3) MB | $(x "$vs_gcl") faster than gitlab-ci-local; $(x "$vs_base") of baseline's wall time, $(x "$cpu_vs_base") of its CPU |
+| p20 | gitlab-ci-local 4.70.0 | ${t_gcl} s | ${c_gcl} s | $(rss 6) MB | --shell-executor-no-image --concurrency 5 |
+| p20 | baseline.sh | ${t_base} s | ${c_base} s | $(rss 9) MB | plain bash, same stage barriers |
+| p200 (200 echo jobs) | gantry run | ${t_p200} s | | $((rss_p200 / 1024)) MB | target: RSS <= 50 MB |
+| biglog (500 MB of output, masked) | gantry run | ${t_big} s | | $((rss_big / 1024)) MB | $(mbps "$t_big") end to end, log file $((logsize / 1000000)) MB |
+| biglog | gantry run --quiet | ${t_bigq} s | | $((rss_bigq / 1024)) MB | $(mbps "$t_bigq") end to end |
 EOF

@@ -57,6 +57,9 @@ type logFiles struct {
 	// free are the buffers of closed files, for the next job's: a
 	// pipeline of many jobs allocates as many as run at once.
 	free []*bufio.Writer
+
+	queue chan scheduler.Event
+	done  chan struct{}
 }
 
 type logFile struct {
@@ -73,16 +76,39 @@ func (lf *logFile) endLine() {
 	}
 }
 
+// logQueue is how many events wait for the log writer before the
+// scheduler's event callback blocks.
+const logQueue = 16
+
+// newLogFiles starts the goroutine that writes the logs: creating a file
+// can take a millisecond on a busy file system, which the scheduler's
+// serialized event callback would make every job wait for.
 func newLogFiles(dir string, slug func(string) string) *logFiles {
-	return &logFiles{dir: dir, slug: slug, open: map[string]*logFile{}, paths: map[string]string{}}
+	l := &logFiles{dir: dir, slug: slug, open: map[string]*logFile{}, paths: map[string]string{},
+		queue: make(chan scheduler.Event, logQueue), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		for ev := range l.queue {
+			l.handle(ev)
+		}
+	}()
+	return l
 }
 
-// Path is the log file of job, "" if it never ran.
+// Path is the log file of job, "" if it never ran. It is known once Close
+// has returned.
 func (l *logFiles) Path(job string) string { return l.paths[job] }
 
-// Handle takes one event; it is called by the scheduler's serialized
-// event callback.
+// Handle queues one event for the writer; it is called by the scheduler's
+// serialized event callback.
 func (l *logFiles) Handle(ev scheduler.Event) {
+	switch ev.Kind {
+	case scheduler.KindJobStarted, scheduler.KindJobLog, scheduler.KindJobNotice, scheduler.KindJobFinished:
+		l.queue <- ev
+	}
+}
+
+func (l *logFiles) handle(ev scheduler.Event) {
 	switch ev.Kind {
 	case scheduler.KindJobStarted:
 		lf := l.file(ev.Job)
@@ -171,8 +197,11 @@ func (l *logFiles) close(job string) {
 	l.free = append(l.free, lf.w)
 }
 
-// Close closes what is still open and returns the first write error.
+// Close writes what is queued, closes what is still open and returns the
+// first write error. Handle must not be called after it.
 func (l *logFiles) Close() error {
+	close(l.queue)
+	<-l.done
 	for job := range l.open {
 		l.close(job)
 	}

@@ -160,9 +160,13 @@ func (h *Hooks) restoreArtifacts(ctx context.Context, jc *scheduler.JobContext, 
 	for _, dep := range jc.Job.Dependencies {
 		slug := h.Slug(dep)
 		store := h.artifacts
-		if !exists(store.JobDir(slug)) && h.cfg.Fallback != nil {
-			if fb := h.cfg.Fallback(slug); fb != nil {
-				store = fb
+		if !exists(store.JobDir(slug)) {
+			// Most jobs save nothing: no archive or dotenv to look for.
+			if h.cfg.Fallback == nil {
+				continue
+			}
+			if store = h.cfg.Fallback(slug); store == nil {
+				continue
 			}
 		}
 		if err := store.Restore(ctx, jc.Workspace, []string{slug}, log); err != nil {

@@ -42,6 +42,8 @@ type Config struct {
 // Backend runs jobs on the host. It is safe for concurrent use.
 type Backend struct {
 	cfg Config
+	// bash is cfg.Bash looked up in PATH once, not at every step.
+	bash func() string
 }
 
 // New returns a shell Backend.
@@ -52,7 +54,14 @@ func New(cfg Config) *Backend {
 	if cfg.KillGrace <= 0 {
 		cfg.KillGrace = DefaultKillGrace
 	}
-	return &Backend{cfg: cfg}
+	b := &Backend{cfg: cfg}
+	b.bash = sync.OnceValue(func() string {
+		if p, err := exec.LookPath(cfg.Bash); err == nil {
+			return p
+		}
+		return cfg.Bash // exec reports the error at the first step
+	})
+	return b
 }
 
 // Name implements executor.Backend.
@@ -220,7 +229,7 @@ func (s *session) command(step *executor.Step) (*exec.Cmd, error) {
 		}
 		args = append(args, file)
 	}
-	cmd := exec.Command(s.b.cfg.Bash, args...)
+	cmd := exec.Command(s.b.bash(), args...)
 	cmd.Dir = s.job.Workspace
 	cmd.Env = s.env
 	return cmd, nil
