@@ -1,106 +1,77 @@
 package examplestest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gantry-ci/gantry/internal/executor/docker"
-	"github.com/gantry-ci/gantry/internal/gitlabci"
-	"github.com/gantry-ci/gantry/internal/gitrepo"
-	"github.com/gantry-ci/gantry/internal/jobhooks"
-	"github.com/gantry-ci/gantry/internal/plan"
+	"github.com/gantry-ci/gantry/internal/cli"
 	"github.com/gantry-ci/gantry/internal/scheduler"
 	"github.com/gantry-ci/gantry/internal/testenv"
-	"github.com/gantry-ci/gantry/internal/workspace"
 )
 
-// runJobs runs the named jobs of the pipeline in dir, for a push to ref,
-// in Docker containers (their image: and services:) through the
-// frontend, the planner and the scheduler, as `gantry run --executor
-// docker --job ...` does. It returns the result and each job's log.
-func runJobs(t *testing.T, dir, ref string, jobs ...string) (*scheduler.Result, map[string]string) {
+// ranJob is what the test reads of a job in `gantry run --report`.
+type ranJob struct {
+	Name     string               `json:"name"`
+	Status   string               `json:"status"`
+	Reason   string               `json:"reason"`
+	Duration float64              `json:"duration_seconds"`
+	Coverage *float64             `json:"coverage"`
+	Tests    *scheduler.TestCount `json:"tests"`
+	Log      string               `json:"log"`
+}
+
+// runJobs runs `gantry run --executor docker --job ...` on the project in
+// dir for a push to ref, and returns the jobs of its report with their
+// logs.
+func runJobs(t *testing.T, dir, ref string, jobs ...string) (map[string]ranJob, map[string]string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	doc, err := gitlabci.Resolve(ctx, gitlabci.Options{Dir: dir})
+	report := filepath.Join(t.TempDir(), "report.json")
+	args := []string{"run", "--executor", "docker", "-C", dir, "--ref", ref, "--quiet", "--report", report}
+	for _, j := range jobs {
+		args = append(args, "--job", j)
+	}
+	var out bytes.Buffer
+	code := cli.Main(ctx, args, strings.NewReader(""), &out, &out)
+	data, err := os.ReadFile(report)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("gantry %s: exit %d, no report: %v\n%s", strings.Join(args, " "), code, err, out.String())
 	}
-	p, err := gitlabci.Decode(doc)
-	if err != nil {
-		t.Fatal(err)
+	var r struct{ Jobs []ranJob }
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatalf("report: %v\n%s", err, data)
 	}
-	tr := plan.Trigger{Ref: ref}
-	tr.Predefined = plan.Predefined(gitrepo.Info{Dir: dir, Branch: ref, SHA: strings.Repeat("ab", 20), ShortSHA: "abababab"}, tr)
-	pl, err := plan.New(p, tr)
-	if err != nil {
-		t.Fatal(err)
+	ran, logs := map[string]ranJob{}, map[string]string{}
+	for _, j := range r.Jobs {
+		ran[j.Name] = j
+		path := j.Log
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("job %s: log: %v", j.Name, err)
+		}
+		logs[j.Name] = string(b)
 	}
-	// Workspaces, artifacts, reports and the coverage: regex, as gantry
-	// run has them.
-	ws, err := workspace.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := ws.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	var all []string
-	for _, j := range pl.Jobs {
-		all = append(all, j.Name)
-	}
-	const pipelineID = "1"
-	hooks, err := jobhooks.New(jobhooks.Config{Dir: ws, Source: src, PipelineID: pipelineID, Jobs: all})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pl, err = plan.Select(pl, plan.Selection{Jobs: jobs}); err != nil {
-		t.Fatal(err)
-	}
-	b, err := docker.New(docker.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	logs := map[string]string{}
-	s, err := scheduler.New(scheduler.Config{
-		Backend: b, Hooks: hooks, PipelineID: pipelineID, Concurrency: 2,
-		OnEvent: func(ev scheduler.Event) {
-			if ev.Kind == scheduler.KindJobLog || ev.Kind == scheduler.KindJobNotice {
-				logs[ev.Job] += ev.Text
-				if !strings.HasSuffix(ev.Text, "\n") {
-					logs[ev.Job] += "\n"
-				}
-			}
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Run(ctx, pl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, logs
+	return ran, logs
 }
 
 // copyGardel copies examples/gardel to a temporary directory, so that
 // what the jobs write (.coverage, report.xml, __pycache__) stays out of
-// the checkout, and applies edit to it.
-func copyGardel(t *testing.T, edit func(dir string)) string {
+// the checkout.
+func copyGardel(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "gardel")
 	if err := os.CopyFS(dir, os.DirFS(gardelDir(t))); err != nil {
 		t.Fatal(err)
-	}
-	if edit != nil {
-		edit(dir)
 	}
 	return dir
 }
@@ -124,9 +95,10 @@ func appendFile(t *testing.T, path, content string) {
 	}
 }
 
-// TestGardelPipelineInDocker runs the example's own lint and test jobs in
-// the Debian python image, with real PostgreSQL and Redis services: what
-// a developer runs before pushing. Then it breaks the project the ways the
+// TestGardelPipelineInDocker runs the example's own lint and test jobs
+// with `gantry run --executor docker`: in the Debian python image, with
+// real PostgreSQL and Redis services, as a developer runs them before
+// pushing. Then it breaks the project the ways the
 // jobs must catch.
 func TestGardelPipelineInDocker(t *testing.T) {
 	for _, name := range []string{"python", "postgres", "redis"} {
@@ -186,17 +158,15 @@ func TestGardelPipelineInDocker(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := copyGardel(t, nil)
+			dir := copyGardel(t)
 			if tt.edit != nil {
 				tt.edit(t, dir)
 			}
 			start := time.Now()
-			res, logs := runJobs(t, dir, "develop", tt.jobs...)
-			t.Logf("%s: %s", strings.Join(tt.jobs, ", "), time.Since(start).Round(100*time.Millisecond))
-			byName := map[string]scheduler.JobResult{}
-			for _, j := range res.Jobs {
-				byName[j.Name] = j
-				t.Logf("job %s: %s in %s", j.Name, j.Status, j.Duration.Round(100*time.Millisecond))
+			byName, logs := runJobs(t, dir, "develop", tt.jobs...)
+			t.Logf("gantry run --job %s: %s", strings.Join(tt.jobs, " --job "), time.Since(start).Round(100*time.Millisecond))
+			for _, j := range byName {
+				t.Logf("job %s: %s in %.1fs", j.Name, j.Status, j.Duration)
 				if j.Coverage != nil && j.Tests != nil {
 					t.Logf("job %s: coverage %.1f%%, %d tests, %d passed", j.Name, *j.Coverage, j.Tests.Total, j.Tests.Passed)
 				}
@@ -204,9 +174,9 @@ func TestGardelPipelineInDocker(t *testing.T) {
 			for _, w := range tt.want {
 				j, ok := byName[w.job]
 				if !ok {
-					t.Fatalf("job %s did not run; ran %v", w.job, res.Jobs)
+					t.Fatalf("job %s did not run; ran %v", w.job, byName)
 				}
-				if j.Status != w.status {
+				if j.Status != w.status.String() {
 					t.Errorf("job %s: %s (%s), want %s; log:\n%s", w.job, j.Status, j.Reason, w.status, logs[w.job])
 					continue
 				}
