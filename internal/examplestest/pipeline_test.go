@@ -1,67 +1,26 @@
 package examplestest
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gantry-ci/gantry/internal/cli"
 	"github.com/gantry-ci/gantry/internal/scheduler"
 	"github.com/gantry-ci/gantry/internal/testenv"
 )
-
-// ranJob is what the test reads of a job in `gantry run --report`.
-type ranJob struct {
-	Name     string               `json:"name"`
-	Status   string               `json:"status"`
-	Reason   string               `json:"reason"`
-	Duration float64              `json:"duration_seconds"`
-	Coverage *float64             `json:"coverage"`
-	Tests    *scheduler.TestCount `json:"tests"`
-	Log      string               `json:"log"`
-}
 
 // runJobs runs `gantry run --executor docker --job ...` on the project in
 // dir for a push to ref, and returns the jobs of its report with their
 // logs.
 func runJobs(t *testing.T, dir, ref string, jobs ...string) (map[string]ranJob, map[string]string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	report := filepath.Join(t.TempDir(), "report.json")
-	args := []string{"run", "--executor", "docker", "-C", dir, "--ref", ref, "--quiet", "--report", report}
+	args := []string{"run", "--executor", "docker", "--ref", ref}
 	for _, j := range jobs {
 		args = append(args, "--job", j)
 	}
-	var out bytes.Buffer
-	code := cli.Main(ctx, args, strings.NewReader(""), &out, &out)
-	data, err := os.ReadFile(report)
-	if err != nil {
-		t.Fatalf("gantry %s: exit %d, no report: %v\n%s", strings.Join(args, " "), code, err, out.String())
-	}
-	var r struct{ Jobs []ranJob }
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("report: %v\n%s", err, data)
-	}
-	ran, logs := map[string]ranJob{}, map[string]string{}
-	for _, j := range r.Jobs {
-		ran[j.Name] = j
-		path := j.Log
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Errorf("job %s: log: %v", j.Name, err)
-		}
-		logs[j.Name] = string(b)
-	}
-	return ran, logs
+	return runGantry(t, dir, args...)
 }
 
 // copyGardel copies examples/gardel to a temporary directory, so that
