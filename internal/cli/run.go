@@ -28,17 +28,19 @@ func init() { commands = append(commands, runCmd) }
 
 // runFlags are the options of gantry run beyond the file and trigger.
 type runFlags struct {
-	sel         plan.Selection
-	manual      []string
-	secrets     []string
-	envFile     string
-	concurrency int
-	json        bool
-	report      string
-	timeout     time.Duration
-	quiet       bool
-	logLimit    int64
-	exec        executorFlags
+	sel          plan.Selection
+	manual       []string
+	secrets      []string
+	envFile      string
+	concurrency  int
+	json         bool
+	report       string
+	timeout      time.Duration
+	quiet        bool
+	logLimit     int64
+	exec         executorFlags
+	home         string
+	validateDeps bool
 }
 
 func runCmd(e *env) *cobra.Command {
@@ -85,6 +87,8 @@ failed or was canceled, 2 for an invalid pipeline or options.`,
 	fs.DurationVar(&rf.timeout, "timeout", scheduler.DefaultTimeout, "time limit of jobs without timeout:")
 	fs.BoolVarP(&rf.quiet, "quiet", "q", false, "show only failures and the summary")
 	fs.Int64Var(&rf.logLimit, "log-limit", logs.DefaultLimit, "cap each job's log at `BYTES` (0: no cap)")
+	fs.BoolVar(&rf.validateDeps, "validate-dependency-chain", false, "refuse a pipeline whose dependencies: name jobs that are not in it (GitLab ignores them)")
+	fs.StringVar(&rf.home, "home", "", "home `DIR` holding gitlab-ci-local's .gitlab-ci-local/variables.yml (default $HOME)")
 	rf.exec.register(fs)
 	return cmd
 }
@@ -118,6 +122,23 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		}
 	}
 	tf.variables = append(fromFiles, tf.variables...)
+	var gcl *gclVars
+	tf.project = func(repo gitrepo.Info) ([]plan.Variable, error) {
+		home, err := rf.homeDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		if gcl, err = loadGCLVariables(home, dir, repo.Remote, e.stderr); err != nil {
+			return nil, err
+		}
+		vars := gcl.pipeline()
+		for _, v := range vars {
+			if v.File && !pinned[v.Name] {
+				files[v.Name] = true
+			}
+		}
+		return vars, nil
+	}
 
 	wsDir, err := workspace.Open(dir)
 	if err != nil {
@@ -141,6 +162,12 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		return err
 	}
 	markVariables(pl.plan, masked, files)
+	gcl.apply(pl.plan, pinned)
+	if rf.validateDeps {
+		if err := validateDependencies(pl.plan); err != nil {
+			return err
+		}
+	}
 	for i, name := range rf.sel.Jobs {
 		rf.sel.Jobs[i] = canonicalJobName(pl.plan, name)
 	}
@@ -261,6 +288,43 @@ func (rf *runFlags) variables(dir string) ([]envVar, error) {
 		vars = append(vars, v)
 	}
 	return vars, nil
+}
+
+// validateDependencies refuses jobs whose dependencies: name jobs absent
+// from the pipeline (excluded by rules, or never defined). GitLab runs
+// them without those artifacts; gitlab-ci-local's
+// --validate-dependency-chain, which users may rely on, refuses them.
+func validateDependencies(p *plan.Plan) error {
+	var errs []error
+	for _, j := range p.Jobs {
+		for _, d := range j.MissingDependencies {
+			errs = append(errs, fmt.Errorf("job %q: dependencies: %s is not in this pipeline (its rules exclude it, or no job has that name)", j.Name, d))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return withCode(ExitInvalid, errors.Join(errs...))
+}
+
+// homeDir is where gitlab-ci-local's user variables file is looked for:
+// --home (relative to the project directory when not found as given), or
+// $HOME.
+func (rf *runFlags) homeDir(dir string) (string, error) {
+	if rf.home == "" {
+		return os.Getenv("HOME"), nil
+	}
+	home := rf.home
+	if !filepath.IsAbs(home) {
+		if _, err := os.Stat(home); err != nil {
+			home = filepath.Join(dir, home)
+		}
+	}
+	fi, err := os.Stat(home)
+	if err != nil || !fi.IsDir() {
+		return "", withCode(ExitInvalid, fmt.Errorf("--home %s: not a directory", rf.home))
+	}
+	return filepath.Abs(home)
 }
 
 // markVariables sets Masked and File on the variables that came from the

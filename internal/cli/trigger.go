@@ -26,6 +26,9 @@ type triggerFlags struct {
 	// pipelineID, when set, is CI_PIPELINE_ID and CI_PIPELINE_IID: gantry
 	// run numbers its pipelines.
 	pipelineID int
+	// project, when set, returns project-level variables (ranked below
+	// the variables above) once the repository is known.
+	project func(repo gitrepo.Info) ([]plan.Variable, error)
 }
 
 func (f *triggerFlags) register(fs *pflag.FlagSet) {
@@ -116,6 +119,13 @@ func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trig
 		t.Ref, t.Tag = f.tag, true
 	case f.ref != "":
 		t.Tag = isTagOnly(dir, f.ref)
+	}
+	if f.project != nil {
+		vars, err := f.project(repo)
+		if err != nil {
+			return t, repo, withCode(ExitInvalid, err)
+		}
+		t.Variables = append(t.Variables, vars...)
 	}
 	for _, kv := range f.variables {
 		name, value, ok := strings.Cut(kv, "=")

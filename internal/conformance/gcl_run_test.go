@@ -20,39 +20,47 @@ import (
 )
 
 // runExceptions are invocations where `gantry run` knowingly differs from
-// what gitlab-ci-local did, each with the reason.
+// what gitlab-ci-local did, each with the reason: a documented difference
+// from GitLab, or a gitlab-ci-local-only feature.
 var runExceptions = map[string]string{
-	"cache-key-invalid-files__1": "frontend: GitLab allows at most two cache:key:files, internal/gitlabci does not check it yet",
-	"custom-home__1":             "gitlab-ci-local only: --home reads user variables from <home>/.gitlab-ci-local/variables.yml",
-	"custom-home__2":             "gitlab-ci-local only: --home reads user variables from <home>/.gitlab-ci-local/variables.yml",
-	"custom-home__3":             "gitlab-ci-local only: --home reads user variables from <home>/.gitlab-ci-local/variables.yml",
-	"include-rules__1":           "GitLab sets GITLAB_CI=true, as gantry does; gitlab-ci-local sets it to false",
-	"interactive__1":             "gitlab-ci-local only: @Interactive jobs get the terminal, their output is not recorded",
-	"interactive__2":             "gitlab-ci-local only: --no-shell-executor-no-image refuses @Interactive jobs",
+	"cache-key-invalid-files__1": "GitLab's current CI schema allows up to 10 cache:key:files (its schema tests accept 10), " +
+		"as gantry does; gitlab-ci-local 4.70.0 still refuses more than two",
+	"include-rules__1": "GitLab sets GITLAB_CI=true, as gantry does; gitlab-ci-local sets it to false",
+	"interactive__1":   "gitlab-ci-local only: @Interactive jobs get the terminal, their output is not recorded",
+	"interactive__2":   "gitlab-ci-local only: --no-shell-executor-no-image refuses @Interactive jobs",
 	"manual__3": "GitLab does not refuse a pipeline whose job needs an unplayed manual job: the job " +
 		"waits (gantry: skipped, pipeline passes); gitlab-ci-local exits with an error",
-	"parallel-matrix-environment__1": "gitlab-ci-local only: environment-scoped values from .gitlab-ci-local-variables.yml",
-	"project-variables-file__1":      "gitlab-ci-local only: .gitlab-ci-local-variables.yml (gantry reads .gantry/variables)",
-	"project-variables-file__2":      "gitlab-ci-local only: .gitlab-ci-local-variables.yml (gantry reads .gantry/variables)",
-	"schema-validation-ignore__2":    "gitlab-ci-local only: --ignore-schema-paths accepts a file GitLab rejects",
-	"validate-dependency-chain__3":   "gitlab-ci-local only: --validate-dependency-chain refuses what GitLab runs",
+	"schema-validation-ignore__2": "gitlab-ci-local only: --ignore-schema-paths accepts a file GitLab rejects",
 }
 
 // TestGCLRun runs every public gitlab-ci-local invocation that runs jobs
 // (not --preview or --list) with `gantry run --json` and compares, as the
 // corpus README says: exit status class, the jobs that ran, their
-// statuses, after_script failures, coverage and output lines.
+// statuses, after_script failures, coverage and output lines. It prints
+// the agreement per invocation and per case, a case agreeing when all its
+// invocations do (its --preview and --list ones checked as TestGCLList
+// does), and every disagreement with its reason.
 func TestGCLRun(t *testing.T) {
 	var agree, total, unexplained int
 	var report []string
+	var casesAgree, cases int
+	var caseReport []string
 	for _, c := range gclCases(t) {
+		var caseDiffs []string
 		for n := 1; n <= len(c.Invocations); n++ {
 			g := golden(t, c, n)
 			a := parseGCLArgs(g.BaseArgs)
-			if a.Preview || a.List {
-				continue // not runs: gcl_list_test.go checks them
-			}
 			id := fmt.Sprintf("%s__%d", c.Case, n)
+			if a.Preview || a.List {
+				// Not runs: gcl_list_test.go reports them; here they only
+				// count for their case.
+				var diff string
+				t.Run(id, func(t *testing.T) { diff = checkList(t, c, g) })
+				if diff != "" {
+					caseDiffs = append(caseDiffs, fmt.Sprintf("%s (%s)", id, reasonOr(listExceptions[id])))
+				}
+				continue
+			}
 			total++
 			var diff string
 			t.Run(id, func(t *testing.T) {
@@ -68,21 +76,40 @@ func TestGCLRun(t *testing.T) {
 			})
 			if diff == "" {
 				agree++
-			} else {
-				reason := runExceptions[id]
-				if reason == "" {
-					reason = "unexplained"
-					unexplained++
-				}
-				report = append(report, fmt.Sprintf("  %s (%s): %s", id, reason, diff))
+				continue
 			}
+			reason := runExceptions[id]
+			if reason == "" {
+				unexplained++
+			}
+			report = append(report, fmt.Sprintf("  %s (%s): %s", id, reasonOr(reason), diff))
+			caseDiffs = append(caseDiffs, fmt.Sprintf("%s (%s)", id, reasonOr(reason)))
+		}
+		cases++
+		if len(caseDiffs) == 0 {
+			casesAgree++
+		} else {
+			caseReport = append(caseReport, fmt.Sprintf("  %s: %s", c.Case, strings.Join(caseDiffs, "; ")))
 		}
 	}
-	t.Logf("gantry run vs gitlab-ci-local 4.70.0 (public set): %d/%d invocations agree (%.1f%%); %d more are documented differences",
-		agree, total, 100*float64(agree)/float64(total), len(report)-unexplained)
+	t.Logf("gantry run vs gitlab-ci-local 4.70.0 (public set): %d/%d cases agree (%.1f%%), %d/%d run invocations (%.1f%%); "+
+		"every other one is a documented difference (%d unexplained)",
+		casesAgree, cases, 100*float64(casesAgree)/float64(cases), agree, total, 100*float64(agree)/float64(total), unexplained)
+	t.Log("cases that disagree:")
+	for _, r := range caseReport {
+		t.Log(r)
+	}
+	t.Log("run invocations that disagree:")
 	for _, r := range report {
 		t.Log(r)
 	}
+}
+
+func reasonOr(reason string) string {
+	if reason == "" {
+		return "unexplained"
+	}
+	return reason
 }
 
 // ranJob is what gantry's events say about one job.
@@ -125,6 +152,12 @@ func checkRun(t *testing.T, c gclCase, g gclGolden, a gclArgs) string {
 	if a.VariablesFile != "" {
 		args = append(args, "--env-file", a.VariablesFile)
 	}
+	if a.ValidateDeps {
+		args = append(args, "--validate-dependency-chain")
+	}
+	if a.Home != "" {
+		args = append(args, "--home", filepath.Join(dir, a.Home))
+	}
 	for _, pre := range g.PreRuns {
 		pa := parseGCLArgs(pre)
 		pre := []string{"run", "--json", "-C", dir}
@@ -146,7 +179,7 @@ func checkRun(t *testing.T, c gclCase, g gclGolden, a gclArgs) string {
 	if err != nil {
 		return err.Error()
 	}
-	norm := normaliser(dir, a)
+	norm := normaliser(dir, a, c)
 	var want, got []string
 	for _, j := range g.Jobs {
 		want = append(want, gclName(j.Name))
@@ -229,11 +262,19 @@ var (
 )
 
 // normaliser returns, per job, the corpus README's normalisation. The
-// job's directory differs by design: gitlab-ci-local runs a job in
-// .gitlab-ci-local/builds/<job> with --shell-isolation and in the project
-// itself without; gantry always in .gantry/builds/<slug>. Both read as the
-// path gitlab-ci-local would have printed.
-func normaliser(dir string, a gclArgs) func(job string) func(string) string {
+// job's directories differ by design and read as the paths gitlab-ci-local
+// would have printed: it runs a job in .gitlab-ci-local/builds/<job> with
+// --shell-isolation and in the project itself without, gantry always in
+// .gantry/builds/<slug>; file variables are in
+// /tmp/gitlab-ci-local-file-variables-<group>-<project>-<job id> there,
+// in <workspace>.tmp here (as GitLab Runner's shell executor puts them).
+func normaliser(dir string, a gclArgs, c gclCase) func(job string) func(string) string {
+	remote := gclRemote
+	if c.Remote != nil {
+		remote = *c.Remote
+	}
+	_, project, _ := strings.Cut(strings.TrimSuffix(remote, ".git"), ":")
+	gclFiles := "/tmp/gitlab-ci-local-file-variables-" + strings.ReplaceAll(project, "/", "-") + "-<JOB_ID>"
 	return func(job string) func(string) string {
 		ws := filepath.Join(dir, workspace.DirName, "builds", workspace.Slug(job))
 		gclWS := "<CWD>"
@@ -245,6 +286,7 @@ func normaliser(dir string, a gclArgs) func(job string) func(string) string {
 			if i := strings.LastIndexByte(s, '\r'); i >= 0 {
 				s = s[i+1:]
 			}
+			s = strings.ReplaceAll(s, ws+".tmp", gclFiles)
 			s = strings.ReplaceAll(s, ws, gclWS)
 			s = strings.ReplaceAll(s, dir, "<CWD>")
 			s = timestampRE.ReplaceAllString(s, "<TIMESTAMP>")

@@ -168,6 +168,9 @@ type gclArgs struct {
 	Preview, List           bool
 	Concurrency             string
 	VariablesFile           string
+	// Home holds gitlab-ci-local's user variables file.
+	Home         string
+	ValidateDeps bool
 	// ShellIsolation: jobs run in a copy of the project, not in it.
 	ShellIsolation bool
 }
@@ -207,7 +210,11 @@ func parseGCLArgs(args []string) gclArgs {
 			a.Concurrency = next()
 		case "--variables-file":
 			a.VariablesFile = next()
-		case "--home", "--max-job-name-padding", "--pull-policy", "--default-image", "--maximum-includes", "--ignore-schema-paths":
+		case "--home":
+			a.Home = next()
+		case "--validate-dependency-chain":
+			a.ValidateDeps = true
+		case "--max-job-name-padding", "--pull-policy", "--default-image", "--maximum-includes", "--ignore-schema-paths":
 			next() // options about gitlab-ci-local itself, with a value
 		}
 	}
