@@ -200,21 +200,26 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		return err
 	}
 
+	backend, closeBackend, err := rf.exec.backend(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeBackend()
 	lf := newLogFiles(logDir, hooks.Slug)
-	color := !rf.json && isTerminal(e.stdout) && os.Getenv("NO_COLOR") == ""
+	tty := !rf.json && isTerminal(e.stdout) && os.Getenv("NO_COLOR") == ""
+	color := tty
 	var view *termview.View
 	var events *json.Encoder
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	if rf.json {
 		events = json.NewEncoder(out)
 	} else {
-		view = termview.New(e.stdout, termview.Options{Color: color, Quiet: rf.quiet})
+		// The live board moves the cursor: a real terminal only.
+		board := tty && os.Getenv("TERM") != "dumb"
+		view = termview.New(e.stdout, termview.Options{Color: color, Quiet: rf.quiet, Board: board,
+			Width: func() int { return terminalWidth(e.stdout) }})
+		defer view.Close()
 	}
-	backend, closeBackend, err := rf.exec.backend(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeBackend()
 	s, err := scheduler.New(scheduler.Config{
 		Backend: backend,
 		Hooks:   hooks,
@@ -448,6 +453,14 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// terminalWidth is w's width in columns, 0 when unknown.
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		return ttyWidth(f.Fd())
+	}
+	return 0
 }
 
 // isTerminal reports whether w is a terminal.

@@ -10,3 +10,6 @@ func isTTY(fd uintptr) bool {
 	fi, err := os.NewFile(fd, "").Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0 && fi.Name() != "null"
 }
+
+// ttyWidth is unknown here: the board assumes 80 columns.
+func ttyWidth(fd uintptr) int { return 0 }

@@ -146,6 +146,10 @@ func retry(max int, whens []string, codes ...int) jobOpt {
 	return func(j *plan.Job) { j.Spec.Retry = pipeline.Retry{Max: max, When: whens, ExitCodes: codes} }
 }
 
+func trigger(project string, include ...string) jobOpt {
+	return func(j *plan.Job) { j.Spec.Trigger = &pipeline.Trigger{Project: project, Include: include} }
+}
+
 func resource(g string) jobOpt { return func(j *plan.Job) { j.Spec.ResourceGroup = g } }
 
 func afterScript(cmds ...string) jobOpt { return func(j *plan.Job) { j.Spec.AfterScript = cmds } }

@@ -294,8 +294,15 @@ func (r *run) decide(i int, st *state) bool {
 	return r.ready(i, st, 0)
 }
 
-// ready marks a job as able to run, after delay if positive.
+// ready marks a job as able to run, after delay if positive. A trigger:
+// job ends here, skipped with the reason: child and multi-project
+// pipelines are not run yet, and a job that passed without doing
+// anything would say they were.
 func (r *run) ready(i int, st *state, delay time.Duration) bool {
+	if reason := triggerReason(st.job); reason != "" {
+		r.finishUnstarted(st, StatusSkipped, reason)
+		return false
+	}
 	if delay <= 0 {
 		r.setStatus(st, StatusPending)
 		return true
@@ -357,6 +364,22 @@ func effectiveWhen(j *plan.Job) pipeline.When {
 // for when: manual is allow_failure: true).
 func blocking(j *plan.Job) bool {
 	return j.AllowFailure.Set && !j.AllowFailure.Allowed && len(j.AllowFailure.ExitCodes) == 0
+}
+
+// triggerReason is why a trigger: job does not run; "" for other jobs.
+func triggerReason(j *plan.Job) string {
+	if j.Spec == nil || j.Spec.Trigger == nil {
+		return ""
+	}
+	t := j.Spec.Trigger
+	if t.Project != "" {
+		return fmt.Sprintf("trigger: multi-project pipelines are not supported yet (%s was not triggered)", t.Project)
+	}
+	what := "the child pipeline"
+	if len(t.Include) > 0 {
+		what = strings.Join(t.Include, ", ")
+	}
+	return fmt.Sprintf("trigger: child pipelines are not supported yet (%s was not run)", what)
 }
 
 func resourceGroup(j *plan.Job) string {

@@ -23,6 +23,7 @@ func TestSemantics(t *testing.T) {
 		want      map[string]string
 		pipeline  string
 		attempts  map[string]int
+		reasons   map[string]string
 	}{
 		{
 			name:      "failing job stops later stages",
@@ -123,6 +124,19 @@ func TestSemantics(t *testing.T) {
 			pipeline: "success",
 		},
 		{
+			name: "trigger jobs do not run, and say why",
+			jobs: []testJob{tj("build", "build"), tj("child", "test", trigger("", "child.yml")),
+				tj("other", "test", trigger("group/project")), tj("after", "deploy", needs("child")),
+				tj("manual-child", "test", trigger("", "x.yml"), when(pipeline.WhenManual))},
+			want: map[string]string{"build": "success", "child": "skipped", "other": "skipped",
+				"after": "skipped", "manual-child": "manual"},
+			reasons: map[string]string{
+				"child": "trigger: child pipelines are not supported yet (child.yml was not run)",
+				"other": "trigger: multi-project pipelines are not supported yet (group/project was not triggered)",
+			},
+			pipeline: "success",
+		},
+		{
 			name:      "failure propagates through skipped needs",
 			jobs:      []testJob{tj("a", "build"), tj("b", "test", needs("a")), tj("c", "deploy", needs("b")), tj("r", "deploy", needs("b"), when(pipeline.WhenOnFailure))},
 			behaviors: map[string]behavior{"a": {exits: []int{1}}},
@@ -139,6 +153,11 @@ func TestSemantics(t *testing.T) {
 			}
 			if got := res.Status.String(); got != tt.pipeline {
 				t.Errorf("pipeline status = %s, want %s", got, tt.pipeline)
+			}
+			for _, j := range res.Jobs {
+				if want, ok := tt.reasons[j.Name]; ok && j.Reason != want {
+					t.Errorf("%s: reason %q, want %q", j.Name, j.Reason, want)
+				}
 			}
 			for name, n := range tt.attempts {
 				if fake.attempts[name] != n {

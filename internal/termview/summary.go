@@ -11,6 +11,7 @@ import (
 // duration, coverage and tests, then the pipeline's status and time.
 // footer, when not empty, ends it (where the logs are).
 func (v *View) Summary(res *scheduler.Result, footer string) {
+	v.Close()
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	header := []string{"JOB", "STAGE", "STATUS", "DURATION", "COVERAGE", "TESTS", "NOTE"}

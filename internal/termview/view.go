@@ -27,6 +27,13 @@ type Options struct {
 	// TailLines is how many last lines of a failed job's log Quiet shows;
 	// default DefaultTailLines.
 	TailLines int
+	// Board shows the live status board under the output (see board.go):
+	// for a terminal only, as it moves the cursor.
+	Board bool
+	// Width returns the terminal's width for the board; nil or 0 means 80.
+	Width func() int
+	// Now is the clock of the board's elapsed times; default time.Now.
+	Now func() time.Time
 }
 
 // DefaultTailLines is Options.TailLines's default.
@@ -41,12 +48,21 @@ type View struct {
 	pad   int
 	jobs  map[string]*jobInfo
 	order []string
+
+	// The board: lines drawn now, the pipeline's start, and the redraw
+	// goroutine's channels (stop is nil when there is no board).
+	boardLines int
+	start      time.Time
+	stop       chan struct{}
+	stopped    chan struct{}
 }
 
 type jobInfo struct {
-	color string
-	stage string
-	when  string
+	color   string
+	stage   string
+	when    string
+	status  scheduler.Status
+	started time.Time
 	// tail keeps the last lines of output for Quiet, a ring from next.
 	tail []string
 	next int
@@ -69,16 +85,29 @@ func New(w io.Writer, opt Options) *View {
 	if opt.TailLines <= 0 {
 		opt.TailLines = DefaultTailLines
 	}
-	return &View{w: bufio.NewWriterSize(w, 64<<10), opt: opt, jobs: map[string]*jobInfo{}}
+	v := &View{w: bufio.NewWriterSize(w, 64<<10), opt: opt, jobs: map[string]*jobInfo{}}
+	if opt.Board {
+		v.startBoard()
+	}
+	return v
 }
 
 // Handle renders one event.
 func (v *View) Handle(ev scheduler.Event) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.clearBoard()
+	v.track(ev)
+	v.render(ev)
+	v.drawBoard()
+	v.flush()
+}
+
+// render writes what an event shows.
+func (v *View) render(ev scheduler.Event) {
 	switch ev.Kind {
 	case scheduler.KindJobCreated:
-		v.jobs[ev.Job] = &jobInfo{color: palette[len(v.order)%len(palette)], stage: ev.Stage, when: ev.When}
+		v.jobs[ev.Job] = &jobInfo{color: palette[len(v.order)%len(palette)], stage: ev.Stage, when: ev.When, status: scheduler.StatusCreated}
 		v.order = append(v.order, ev.Job)
 		v.pad = max(v.pad, len(ev.Job))
 		return
@@ -120,7 +149,28 @@ func (v *View) Handle(ev scheduler.Event) {
 		v.line(ev.Job, "#", v.paint(dim, msg))
 	case scheduler.KindPipelineFinished:
 	}
-	v.flush()
+}
+
+// track keeps each job's state for the board.
+func (v *View) track(ev scheduler.Event) {
+	if ev.Kind == scheduler.KindPipelineCreated {
+		v.start = ev.Time
+		return
+	}
+	info := v.jobs[ev.Job]
+	if info == nil {
+		return
+	}
+	switch ev.Kind {
+	case scheduler.KindJobStarted:
+		info.status, info.started = scheduler.StatusRunning, ev.Time
+	case scheduler.KindJobStatus:
+		info.status = ev.Status
+	case scheduler.KindJobFinished:
+		if !ev.Retrying {
+			info.status = ev.Status
+		}
+	}
 }
 
 func (v *View) log(ev scheduler.Event) {
@@ -221,8 +271,10 @@ func (v *View) flush() { _ = v.w.Flush() }
 func (v *View) Println(text string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.clearBoard()
 	v.w.WriteString(text)
 	v.w.WriteByte('\n')
+	v.drawBoard()
 	v.flush()
 }
 
