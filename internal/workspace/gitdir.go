@@ -275,6 +275,9 @@ func (d *Dir) headIndex(ctx context.Context, top, head string) ([]byte, error) {
 // directories are created, files with other content rewritten, anything
 // else (a job's commits, logs, hooks, its own refs) removed.
 func (t *gitTemplate) write(gitDir string) error {
+	// The sizes of the files and the directories already there: a job's
+	// .git is usually as the last run of the job left it.
+	have := map[string]int64{}
 	fi, err := os.Lstat(gitDir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -285,17 +288,29 @@ func (t *gitTemplate) write(gitDir string) error {
 			return err
 		}
 	default:
-		if err := t.prune(gitDir); err != nil {
+		have[""] = -1
+		if err := t.prune(gitDir, have); err != nil {
 			return err
 		}
 	}
 	for _, dir := range append([]string{""}, gitDirs...) {
+		if _, ok := have[dir]; ok {
+			continue
+		}
 		if err := os.Mkdir(filepath.Join(gitDir, dir), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
 	}
 	for rel, content := range t.files {
-		if err := writeIfChanged(filepath.Join(gitDir, filepath.FromSlash(rel)), content); err != nil {
+		path := filepath.Join(gitDir, filepath.FromSlash(rel))
+		if size, ok := have[rel]; ok && size == int64(len(content)) {
+			// A read is cheaper than a write, and a file rewritten in
+			// place keeps its inode.
+			if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, content) {
+				continue
+			}
+		}
+		if err := os.WriteFile(path, content, 0o644); err != nil {
 			return err
 		}
 	}
@@ -303,8 +318,9 @@ func (t *gitTemplate) write(gitDir string) error {
 }
 
 // prune removes what does not belong in a job's .git, and directories
-// where files belong and the other way round.
-func (t *gitTemplate) prune(gitDir string) error {
+// where files belong and the other way round. What stays goes in have:
+// the size of each file, -1 for directories.
+func (t *gitTemplate) prune(gitDir string, have map[string]int64) error {
 	isDir := map[string]bool{}
 	for _, d := range gitDirs {
 		isDir[d] = true
@@ -320,9 +336,16 @@ func (t *gitTemplate) prune(gitDir string) error {
 		if rel == "." {
 			return nil
 		}
-		dir, known := isDir[filepath.ToSlash(rel)]
+		rel = filepath.ToSlash(rel)
+		dir, known := isDir[rel]
 		switch {
-		case known && dir == d.IsDir() && (dir || d.Type().IsRegular()):
+		case known && dir && d.IsDir():
+			have[rel] = -1
+			return nil
+		case known && !dir && d.Type().IsRegular():
+			if fi, err := d.Info(); err == nil {
+				have[rel] = fi.Size()
+			}
 			return nil
 		case d.IsDir():
 			if err := removeAll(p); err != nil {
@@ -332,13 +355,4 @@ func (t *gitTemplate) prune(gitDir string) error {
 		}
 		return os.Remove(p)
 	})
-}
-
-// writeIfChanged writes content to path unless it holds it already: a read
-// is cheaper than a write, and a file rewritten in place keeps its inode.
-func writeIfChanged(path string, content []byte) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, content) {
-		return nil
-	}
-	return os.WriteFile(path, content, 0o644)
 }

@@ -166,7 +166,14 @@ func (s *Source) Create(ctx context.Context, slug string) (string, error) {
 	fi, err := os.Lstat(dst)
 	switch {
 	case err == nil && fi.IsDir():
-		err = s.refresh(ctx, dst)
+		if err = s.refresh(ctx, dst); err != nil && ctx.Err() == nil {
+			// Something a job left cannot be removed or replaced in
+			// place (files of another user, written by a container):
+			// the whole directory moves aside, as a rename allows.
+			if err = s.discard(dst); err == nil {
+				err = s.fresh(ctx, dst)
+			}
+		}
 	case err == nil:
 		// Not a directory (a job replaced it with a symlink?): never
 		// write through it.
