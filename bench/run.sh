@@ -6,6 +6,8 @@
 # Usage: bench/run.sh [RUNS]   (default 11 rounds for p20, 3 runs for the
 # others; needs go, git, npm and GNU time; installs rsync and time from
 # Debian if missing, gitlab-ci-local from npm into a temp dir)
+#        BEFORE=/path/to/older/gantry bench/run.sh   adds that build to p20's
+# rounds, for a before/after comparison on the same machine at the same time.
 #
 # p20's tools run in rounds, one run of each per round in turn, and the
 # ratios are taken per round before their median: on a shared machine the
@@ -77,15 +79,23 @@ p20=$(project p20)
 # workspaces and caches the index, gitlab-ci-local fills its own caches.
 once "$p20" "$gantry" run -j 5 >/dev/null
 once "$p20" "$gcl" --shell-executor-no-image --concurrency 5 >/dev/null
+before=${BEFORE:-}
+if [ -n "$before" ]; then
+  p20b=$(project p20)
+  once "$p20b" "$before" run -j 5 >/dev/null
+fi
 rounds="$tmp/rounds"
 : >"$rounds"
 for _ in $(seq "$runs"); do
   g=$(once "$p20" "$gantry" run -j 5)
   l=$(once "$p20" "$gcl" --shell-executor-no-image --concurrency 5)
   b=$(once "$p20" bash baseline.sh)
-  echo "$g $l $b" >>"$rounds"
+  o="0 0 0"
+  [ -z "$before" ] || o=$(once "$p20b" "$before" run -j 5)
+  echo "$g $l $b $o" >>"$rounds"
 done
-# Columns: 1-3 gantry wall/cpu/rss, 4-6 gitlab-ci-local, 7-9 baseline.
+# Columns: 1-3 gantry wall/cpu/rss, 4-6 gitlab-ci-local, 7-9 baseline,
+# 10-12 the BEFORE build.
 col() { awk -v c="$1" '{print $c}' "$rounds" | median; }
 t_gantry=$(col 1) c_gantry=$(col 2)
 t_gcl=$(col 4) c_gcl=$(col 5)
@@ -107,6 +117,11 @@ logsize=$(stat -c %s "$(ls -d "$big"/.gantry/logs/*/big.log | tail -1)")
 x() { awk -v a="$1" 'BEGIN {printf "%.1fx", a}'; }
 mbps() { awk -v t="$1" 'BEGIN {printf "%.0f MB/s", 500/t}'; }
 
+before_row=""
+if [ -n "$before" ]; then
+  before_row="| p20 | gantry run (BEFORE build) | $(col 10) s | $(col 11) s | $(rss 12) MB | $(x "$(awk '{print $4/$10}' "$rounds" | median)") faster than gitlab-ci-local; $(x "$(awk '{print $10/$7}' "$rounds" | median)") of baseline; $(x "$(awk '{print $10/$1}' "$rounds" | median)") the time of this build |"
+fi
+
 cat <<EOF
 Results ($(date -u +%Y-%m-%d), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr))
 p20: median of $runs rounds (ratios: median of the per-round ratios); others: median of 3 runs
@@ -116,6 +131,9 @@ p20: median of $runs rounds (ratios: median of the per-round ratios); others: me
 | p20 (20 echo jobs, 4 stages, -j 5) | gantry run | ${t_gantry} s | ${c_gantry} s | $(rss 3) MB | $(x "$vs_gcl") faster than gitlab-ci-local; $(x "$vs_base") of baseline's wall time, $(x "$cpu_vs_base") of its CPU |
 | p20 | gitlab-ci-local 4.70.0 | ${t_gcl} s | ${c_gcl} s | $(rss 6) MB | --shell-executor-no-image --concurrency 5 |
 | p20 | baseline.sh | ${t_base} s | ${c_base} s | $(rss 9) MB | plain bash, same stage barriers |
+EOF
+[ -z "$before_row" ] || echo "$before_row"
+cat <<EOF
 | p200 (200 echo jobs) | gantry run | ${t_p200} s | | $((rss_p200 / 1024)) MB | target: RSS <= 50 MB |
 | biglog (500 MB of output, masked) | gantry run | ${t_big} s | | $((rss_big / 1024)) MB | $(mbps "$t_big") end to end, log file $((logsize / 1000000)) MB |
 | biglog | gantry run --quiet | ${t_bigq} s | | $((rss_bigq / 1024)) MB | $(mbps "$t_bigq") end to end |
