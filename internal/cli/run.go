@@ -59,7 +59,15 @@ does, and each job's output shown live, prefixed by its name.
 
 Variables for secrets come from .gantry/variables (or --env-file), one
 [masked] [file] NAME=VALUE a line, and from --secret NAME=VALUE: masked
-values are shown as [MASKED] everywhere, logs included.
+values are shown as [MASKED] everywhere, logs included. For users coming
+from gitlab-ci-local, its variables files are read too:
+.gitlab-ci-local-variables.yml in the project and
+~/.gitlab-ci-local/variables.yml (see --home), environment scopes
+included.
+
+On a terminal, a status board under the output shows each stage's jobs
+and the running ones with their elapsed time; elsewhere (or with
+NO_COLOR) the output is plain lines.
 
 Exit status: 0 when the pipeline passed (warnings allowed), 1 when it
 failed or was canceled, 2 for an invalid pipeline or options.`,

@@ -64,6 +64,8 @@ type gclValue struct {
 type gclVars struct {
 	vars  map[string]*gclVar
 	order []string
+	// seen are the names the file being read defines, for the note.
+	seen map[string]bool
 }
 
 // loadGCLVariables reads the user's file under home (none when home is
@@ -77,13 +79,17 @@ func loadGCLVariables(home, dir string, remote gitrepo.Remote, warn io.Writer) (
 			return nil, err
 		}
 		if doc != nil {
+			g.seen = map[string]bool{}
 			if err := g.addHome(doc, path, home, remote, warn); err != nil {
 				return nil, err
 			}
+			g.note(warn, path)
 		}
 	}
 	path := filepath.Join(dir, gclProjectFile)
 	doc, _, err := readYAMLFile(path)
+	g.seen = map[string]bool{}
+	defer g.note(warn, path)
 	var ye *yamlFileError
 	switch {
 	case errors.As(err, &ye) || (doc != nil && doc.Kind == yaml.ScalarNode):
@@ -282,6 +288,14 @@ func (g *gclVars) addScoped(name string, m *yaml.Node, path string, level int) e
 	return nil
 }
 
+// note tells the user where variables came from: files of another tool
+// should not act unseen.
+func (g *gclVars) note(warn io.Writer, path string) {
+	if n := len(g.seen); n > 0 {
+		fmt.Fprintf(warn, "gantry: %d variable(s) from gitlab-ci-local's %s\n", n, path)
+	}
+}
+
 func (g *gclVars) add(name string, file bool, v gclValue) {
 	gv := g.vars[name]
 	if gv == nil {
@@ -291,6 +305,9 @@ func (g *gclVars) add(name string, file bool, v gclValue) {
 	}
 	gv.file = gv.file || file
 	gv.values = append(gv.values, v)
+	if g.seen != nil {
+		g.seen[name] = true
+	}
 }
 
 // pipeline returns the variables whose values do not depend on the

@@ -60,8 +60,14 @@ project:
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(errOut, `reading "gitlab.com:acme/" as "gitlab.com/acme/"`) {
-		t.Errorf("stderr lacks the key note:\n%s", errOut)
+	for _, want := range []string{
+		`reading "gitlab.com:acme/" as "gitlab.com/acme/"`,
+		"gantry: 5 variable(s) from gitlab-ci-local's " + filepath.Join(dir, gclProjectFile),
+		"gantry: 3 variable(s) from gitlab-ci-local's " + filepath.Join(dir, "home", gclHomeFile),
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
 	}
 	// --variable still wins over every file.
 	if _, out, _, _ = gantryRun(t, dir, "--home", "home", "--variable", "SCOPED=cli", "--job", "staging-job"); !strings.Contains(out, "scoped=cli") {
