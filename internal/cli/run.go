@@ -40,6 +40,7 @@ type runFlags struct {
 	logLimit     int64
 	exec         executorFlags
 	home         string
+	gclVarsFile  string
 	validateDeps bool
 }
 
@@ -96,6 +97,7 @@ failed or was canceled, 2 for an invalid pipeline or options.`,
 	fs.BoolVarP(&rf.quiet, "quiet", "q", false, "show only failures and the summary")
 	fs.Int64Var(&rf.logLimit, "log-limit", logs.DefaultLimit, "cap each job's log at `BYTES` (0: no cap)")
 	fs.BoolVar(&rf.validateDeps, "validate-dependency-chain", false, "refuse a pipeline whose dependencies: name jobs that are not in it (GitLab ignores them)")
+	fs.StringVar(&rf.gclVarsFile, "variables-file", "", "gitlab-ci-local's project variables `FILE`, YAML or dotenv (default "+gclProjectFile+")")
 	fs.StringVar(&rf.home, "home", "", "home `DIR` holding gitlab-ci-local's .gitlab-ci-local/variables.yml (default $HOME)")
 	rf.exec.register(fs)
 	return cmd
@@ -136,7 +138,11 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		if err != nil {
 			return nil, err
 		}
-		if gcl, err = loadGCLVariables(home, dir, repo.Remote, e.stderr); err != nil {
+		file, err := rf.gclFile(dir)
+		if err != nil {
+			return nil, err
+		}
+		if gcl, err = loadGCLVariables(home, file, repo.Remote, e.stderr); err != nil {
 			return nil, err
 		}
 		vars := gcl.pipeline()
@@ -318,6 +324,23 @@ func validateDependencies(p *plan.Plan) error {
 		return nil
 	}
 	return withCode(ExitInvalid, errors.Join(errs...))
+}
+
+// gclFile is gitlab-ci-local's project variables file: --variables-file,
+// which must exist (relative to the project directory when not found as
+// given), or the default, which may not.
+func (rf *runFlags) gclFile(dir string) (string, error) {
+	if rf.gclVarsFile == "" {
+		return filepath.Join(dir, gclProjectFile), nil
+	}
+	file := rf.gclVarsFile
+	if _, err := os.Stat(file); err != nil && !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file)
+	}
+	if _, err := os.Stat(file); err != nil {
+		return "", withCode(ExitInvalid, fmt.Errorf("--variables-file: %w", err))
+	}
+	return file, nil
 }
 
 // homeDir is where gitlab-ci-local's user variables file is looked for:

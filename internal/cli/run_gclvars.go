@@ -69,9 +69,9 @@ type gclVars struct {
 }
 
 // loadGCLVariables reads the user's file under home (none when home is
-// empty) and the project's file in dir. Notes (key interpretations) go
-// to warn.
-func loadGCLVariables(home, dir string, remote gitrepo.Remote, warn io.Writer) (*gclVars, error) {
+// empty) and the project's file at path (none when missing). Notes go to
+// warn.
+func loadGCLVariables(home, path string, remote gitrepo.Remote, warn io.Writer) (*gclVars, error) {
 	g := &gclVars{vars: map[string]*gclVar{}}
 	if home != "" {
 		doc, path, err := readYAMLFile(filepath.Join(home, gclHomeFile))
@@ -86,7 +86,6 @@ func loadGCLVariables(home, dir string, remote gitrepo.Remote, warn io.Writer) (
 			g.note(warn, path)
 		}
 	}
-	path := filepath.Join(dir, gclProjectFile)
 	doc, _, err := readYAMLFile(path)
 	g.seen = map[string]bool{}
 	defer g.note(warn, path)

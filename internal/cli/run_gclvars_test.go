@@ -131,7 +131,7 @@ func TestLoadGCLVariablesErrors(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, gclProjectFile), []byte(tt.project), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := loadGCLVariables("", dir, gitrepo.Remote{}, &bytes.Buffer{})
+			_, err := loadGCLVariables("", filepath.Join(dir, gclProjectFile), gitrepo.Remote{}, &bytes.Buffer{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want %q", err, tt.want)
 			}
@@ -155,7 +155,7 @@ func TestLoadGCLVariablesDotenvAndPaths(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	g, err := loadGCLVariables(home, dir, gitrepo.Remote{}, &bytes.Buffer{})
+	g, err := loadGCLVariables(home, filepath.Join(dir, gclProjectFile), gitrepo.Remote{}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,11 +218,40 @@ func FuzzLoadGCLVariables(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, gclProjectFile), []byte(s), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		g, err := loadGCLVariables("", dir, gitrepo.Remote{}, &bytes.Buffer{})
+		g, err := loadGCLVariables("", filepath.Join(dir, gclProjectFile), gitrepo.Remote{}, &bytes.Buffer{})
 		if err != nil {
 			return
 		}
 		g.pipeline()
 		g.apply(&plan.Plan{Jobs: []*plan.Job{{Name: "j", Environment: &pipeline.Environment{Name: "e"}}}}, nil)
 	})
+}
+
+// TestRunVariablesFile: gitlab-ci-local's --variables-file names the
+// project file, YAML or dotenv, in place of .gitlab-ci-local-variables.yml.
+func TestRunVariablesFile(t *testing.T) {
+	dir := runProject(t, "variables-file", map[string]string{
+		".gitlab-ci-local-variables.yml": "SECRET: default-file\n",
+		"custom.yml":                     "SECRET:\n  values:\n    '*': from-yaml\n",
+		"custom.env":                     "# dotenv\nSECRET=\"from dotenv\"\n",
+	})
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"default file", nil, ExitOK, "secret=default-file"},
+		{"yaml", []string{"--variables-file", "custom.yml"}, ExitOK, "secret=from-yaml"},
+		{"dotenv", []string{"--variables-file", "custom.env"}, ExitOK, "secret=from dotenv"},
+		{"missing", []string{"--variables-file", "nope.yml"}, ExitInvalid, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut, _ := gantryRun(t, dir, tt.args...)
+			if code != tt.wantCode || !strings.Contains(out, tt.want) {
+				t.Errorf("exit %d (want %d), output lacks %q:\n%s\n%s", code, tt.wantCode, tt.want, out, errOut)
+			}
+		})
+	}
 }

@@ -150,7 +150,7 @@ func checkRun(t *testing.T, c gclCase, g gclGolden, a gclArgs) string {
 		args = append(args, "-j", a.Concurrency)
 	}
 	if a.VariablesFile != "" {
-		args = append(args, "--env-file", a.VariablesFile)
+		args = append(args, "--variables-file", a.VariablesFile)
 	}
 	if a.ValidateDeps {
 		args = append(args, "--validate-dependency-chain")
