@@ -156,7 +156,7 @@ func TestDeployFromPipeline(t *testing.T) {
 		if code != ExitOK {
 			t.Fatalf("exit %d", code)
 		}
-		for _, want := range []string{"dry run", "lock:     free", "serving:  " + sha, "pull -q web worker beat", "run --rm -T web /app migrate", "rm -s -f beat"} {
+		for _, want := range []string{"dry run", "lock:     free", "serving:  " + sha, "pull -q web worker beat", "run --rm -T web /app migrate", "com.docker.compose.service=beat", "up -d web worker beat"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("plan lacks %q", want)
 			}

@@ -34,11 +34,7 @@ func (d *Deployer) Releases(ctx context.Context, env string) ([]Record, *Current
 		return nil, nil, err
 	}
 	defer r.Close()
-	recs, err := readReleases(ctx, r, dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	cur, err := readCurrent(ctx, r, dir)
+	cur, recs, err := readState(ctx, r, dir)
 	return recs, cur, err
 }
 

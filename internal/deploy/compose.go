@@ -84,29 +84,38 @@ func (c compose) run(service, command string) string {
 	return c.cmd("run --rm -T " + shellQuote(service) + " " + command)
 }
 
-// rollSteps returns the command lines that switch services to the
-// release, in order: consecutive recreate services share one `up -d`
-// (compose then orders them by depends_on), a stop-first service is
-// stopped and removed before its own `up -d`.
-func (c compose) rollSteps(services []Service) []string {
-	var steps []string
-	var batch []string
-	flush := func() {
-		if len(batch) > 0 {
-			steps = append(steps, c.cmd("up -d "+quoteAll(batch)))
-			batch = nil
-		}
-	}
+// roll returns the command line that switches services to the release:
+// the stop-first ones are stopped and removed (by compose's labels, with
+// the docker CLI: a compose run costs a second), then one `up -d` starts
+// them all, as deploy.sh does; compose orders them by depends_on.
+func (c compose) roll(services []Service) string {
+	var b strings.Builder
+	names := make([]string, 0, len(services))
 	for _, s := range services {
-		if s.Strategy == StopFirst {
-			flush()
-			steps = append(steps, c.cmd("rm -s -f "+shellQuote(s.Name))+" && "+c.cmd("up -d "+shellQuote(s.Name)))
+		names = append(names, s.Name)
+		if s.Strategy != StopFirst {
 			continue
 		}
-		batch = append(batch, s.Name)
+		ids := "$(docker ps -aq --filter label=com.docker.compose.project=" + shellQuote(composeProject(c.project)) +
+			" --filter label=com.docker.compose.service=" + shellQuote(s.Name) + ")"
+		fmt.Fprintf(&b, `ids=%s; if [ -n "$ids" ]; then docker stop $ids >/dev/null && docker rm $ids >/dev/null; fi && `, ids)
 	}
-	flush()
-	return steps
+	b.WriteString(c.cmd("up -d " + quoteAll(names)))
+	return b.String()
+}
+
+// composeProject is the project name as compose labels containers with it
+// (lower case, only letters, digits, - and _).
+func composeProject(p string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return -1
+	}, p)
 }
 
 // logs prints the last lines of the services' containers.

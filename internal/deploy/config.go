@@ -188,9 +188,12 @@ type Email struct {
 	Password string
 }
 
-// Hooks are local commands run with the release's variables; a failing
-// pre_deploy hook stops the deploy before anything changes, a failing
-// post_deploy hook fails the release (and so rolls it back).
+// Hooks are local commands (sh -c, in the repository) run with the
+// release's variables (GANTRY_TAG, GANTRY_IMAGE, GANTRY_ENV...). pre_deploy
+// hooks run before gantry connects to the hosts, so a failing one stops the
+// deploy before anything changes (rollbacks skip them); post_deploy hooks
+// run once the health gate passed, and a failing one fails the release,
+// which is then rolled back.
 type Hooks struct {
 	PreDeploy  []string
 	PostDeploy []string

@@ -15,11 +15,7 @@ func (s *session) dryRun(ctx context.Context, rel release, pick bool) error {
 	if err != nil {
 		return err
 	}
-	cur, err := readCurrent(ctx, r, s.dir)
-	if err != nil {
-		return err
-	}
-	recs, err := readReleases(ctx, r, s.dir)
+	cur, recs, err := readState(ctx, r, s.dir)
 	if err != nil {
 		return err
 	}
@@ -67,9 +63,7 @@ func (s *session) dryRun(ctx context.Context, rel release, pick bool) error {
 				p("    %s\n", c.run(s.e.Release.Service, cmd))
 			}
 		}
-		for _, cmd := range c.rollSteps(s.e.Services) {
-			p("    %s\n", cmd)
-		}
+		p("    %s\n", c.roll(s.e.Services))
 	}
 	vars := s.d.vars(s.e, rel, cur)
 	for _, c := range expandChecks(s.e.Health, vars) {

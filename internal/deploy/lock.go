@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -38,35 +39,37 @@ func newLock(env, who, action, tag, reason string) Lock {
 const lockPollEvery = 500 * time.Millisecond
 
 // acquireLock takes env's lock on r, waiting up to wait for a holder to
-// release it. The hard link makes creation atomic and the lock file
-// complete from its first instant.
-func acquireLock(ctx context.Context, r Remote, dir string, l Lock, wait time.Duration) error {
+// release it, then runs then with stdin (reading the state and uploading
+// in the same round trip) and returns its output. The hard link makes
+// creation atomic and the lock file complete from its first instant.
+func acquireLock(ctx context.Context, r Remote, dir string, l Lock, wait time.Duration, then string, stdin []byte) (string, error) {
 	body, err := json.Marshal(l)
 	if err != nil {
-		return err
+		return "", err
 	}
 	state := shellQuote(dir + "/.gantry")
-	cmd := "mkdir -p " + state + " && cd " + state + ` && t=lock.$$ && cat > "$t" && if ln "$t" lock 2>/dev/null; then rm -f "$t"; echo acquired; else rm -f "$t"; echo held; cat lock; fi`
+	cmd := "mkdir -p " + state + " && cd " + state + ` && t=lock.$$ && IFS= read -r l && printf '%s\n' "$l" > "$t" && if ln "$t" lock 2>/dev/null; then rm -f "$t"; echo acquired; ` + then + `; else rm -f "$t"; echo held; cat lock; fi`
 	deadline := time.Now().Add(wait)
 	for {
-		out, err := output(ctx, r, cmd, strings.NewReader(string(body)+"\n"))
+		in := append(append(body, '\n'), stdin...)
+		out, err := output(ctx, r, cmd, bytes.NewReader(in))
 		if err != nil {
-			return fmt.Errorf("lock: %w", err)
+			return "", fmt.Errorf("lock: %w", err)
 		}
 		status, holder, _ := strings.Cut(out, "\n")
 		if strings.TrimSpace(status) == "acquired" {
-			return nil
+			return holder, nil
 		}
 		var h Lock
 		if err := json.Unmarshal([]byte(holder), &h); err != nil {
 			h = Lock{Who: "unknown (unreadable lock file)", Reason: strings.TrimSpace(holder)}
 		}
 		if time.Now().After(deadline) {
-			return &LockedError{Env: l.Env, Holder: h}
+			return "", &LockedError{Env: l.Env, Holder: h}
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return "", ctx.Err()
 		case <-time.After(lockPollEvery):
 		}
 	}
@@ -75,12 +78,15 @@ func acquireLock(ctx context.Context, r Remote, dir string, l Lock, wait time.Du
 // releaseLock removes the lock only if it is still ours (id matches), so
 // that a forced release followed by another deploy is never undone.
 func releaseLock(ctx context.Context, r Remote, dir string, l Lock) error {
-	f := shellQuote(dir + "/.gantry/lock")
-	cmd := "grep -q " + shellQuote(`"id":"`+l.ID+`"`) + " " + f + " 2>/dev/null && rm -f " + f + "; true"
-	if err := r.Run(ctx, cmd, nil, nil, nil); err != nil {
+	if err := r.Run(ctx, releaseLockCmd(dir, l), nil, nil, nil); err != nil {
 		return fmt.Errorf("release lock: %w", err)
 	}
 	return nil
+}
+
+func releaseLockCmd(dir string, l Lock) string {
+	f := shellQuote(dir + "/.gantry/lock")
+	return "if grep -q " + shellQuote(`"id":"`+l.ID+`"`) + " " + f + " 2>/dev/null; then rm -f " + f + "; fi"
 }
 
 // readLock returns the current holder, or nil when the environment is free.

@@ -83,14 +83,40 @@ type Current struct {
 
 func stateFile(dir, name string) string { return shellQuote(dir + "/.gantry/" + name) }
 
-// readReleases returns the release log, oldest first.
-func readReleases(ctx context.Context, r Remote, dir string) ([]Record, error) {
-	out, err := output(ctx, r, "cat "+stateFile(dir, "releases.jsonl")+" 2>/dev/null; true", nil)
+// stateMarker separates current.json from releases.jsonl in stateCmd's
+// output; neither JSON document can contain it at the start of a line.
+const stateMarker = "--gantry-releases--"
+
+// stateCmd prints the serving release and the release log in one round
+// trip; parseState reads its output.
+func stateCmd(dir string) string {
+	return "cat " + stateFile(dir, "current.json") + " 2>/dev/null; echo; echo " + stateMarker + "; cat " + stateFile(dir, "releases.jsonl") + " 2>/dev/null; true"
+}
+
+// readState returns the serving release (nil before the first deploy) and
+// the release log, oldest first.
+func readState(ctx context.Context, r Remote, dir string) (*Current, []Record, error) {
+	out, err := output(ctx, r, stateCmd(dir), nil)
 	if err != nil {
-		return nil, fmt.Errorf("read releases: %w", err)
+		return nil, nil, fmt.Errorf("read releases: %w", err)
+	}
+	return parseState(dir, out)
+}
+
+func parseState(dir, out string) (*Current, []Record, error) {
+	cur, log, ok := strings.Cut(out, "\n"+stateMarker+"\n")
+	if !ok {
+		return nil, nil, fmt.Errorf("read releases: unexpected output %q", out)
+	}
+	var c *Current
+	if strings.TrimSpace(cur) != "" {
+		c = &Current{}
+		if err := json.Unmarshal([]byte(cur), c); err != nil {
+			return nil, nil, fmt.Errorf("read current release: %s/.gantry/current.json: %w", dir, err)
+		}
 	}
 	var recs []Record
-	sc := bufio.NewScanner(strings.NewReader(out))
+	sc := bufio.NewScanner(strings.NewReader(log))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -99,16 +125,16 @@ func readReleases(ctx context.Context, r Remote, dir string) ([]Record, error) {
 		}
 		var rec Record
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			return nil, fmt.Errorf("read releases: %s/.gantry/releases.jsonl:%d: %w", dir, n, err)
+			return nil, nil, fmt.Errorf("read releases: %s/.gantry/releases.jsonl:%d: %w", dir, n, err)
 		}
 		recs = append(recs, rec)
 	}
-	return recs, nil
+	return c, recs, nil
 }
 
 // appendRelease adds rec to the log and, when cur is set, makes it the
-// serving release, in one round trip.
-func appendRelease(ctx context.Context, r Remote, dir string, rec Record, cur *Current) error {
+// serving release, in one round trip; then runs then, if set (pruning).
+func appendRelease(ctx context.Context, r Remote, dir string, rec Record, cur *Current, then string) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -123,26 +149,13 @@ func appendRelease(ctx context.Context, r Remote, dir string, rec Record, cur *C
 		input += string(c) + "\n"
 		cmd += " && t=" + stateFile(dir, "current.json.$$") + ` && cat > "$t" && mv "$t" ` + stateFile(dir, "current.json")
 	}
+	if then != "" {
+		cmd += " && { " + then + "; }"
+	}
 	if err := r.Run(ctx, cmd, strings.NewReader(input), nil, nil); err != nil {
 		return fmt.Errorf("record release: %w", err)
 	}
 	return nil
-}
-
-// readCurrent returns the serving release, or nil before the first deploy.
-func readCurrent(ctx context.Context, r Remote, dir string) (*Current, error) {
-	out, err := output(ctx, r, "cat "+stateFile(dir, "current.json")+" 2>/dev/null; true", nil)
-	if err != nil {
-		return nil, fmt.Errorf("read current release: %w", err)
-	}
-	if strings.TrimSpace(out) == "" {
-		return nil, nil
-	}
-	var c Current
-	if err := json.Unmarshal([]byte(out), &c); err != nil {
-		return nil, fmt.Errorf("read current release: %s/.gantry/current.json: %w", dir, err)
-	}
-	return &c, nil
 }
 
 // keptDigests returns the digests of the last keep releases that served

@@ -11,6 +11,10 @@ import (
 	"github.com/gantry-ci/gantry/internal/expr"
 )
 
+// uploadMarker separates the state from the upload's output in the lock's
+// round trip.
+const uploadMarker = "--gantry-upload--"
+
 // cleanupTimeout bounds the work done after a failure or a cancel
 // (recording, unlocking) with a context of its own.
 const cleanupTimeout = 15 * time.Second
@@ -29,6 +33,8 @@ type session struct {
 	comp    []compose
 	lock    Lock
 	recs    []Record // the release log as read before this release
+	// unlocked is set once the lock was released with the record.
+	unlocked bool
 }
 
 func (s *session) primary() Remote { return s.remotes[0] }
@@ -105,6 +111,15 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 		return rep, err
 	}
 	s.dir = expr.Expand(s.e.Path, vars)
+	// pre_deploy hooks run first: they may stop a deploy before anything,
+	// the lock included, is touched. A rollback skips them.
+	if hooks := s.d.Config.Hooks.PreDeploy; len(hooks) > 0 && !pick && !s.o.DryRun {
+		if err := s.log.run(StepHooks, "pre_deploy", func() error {
+			return runHooks(ctx, s.d.Dir, hooks, s.d.releaseVars(s.e, rel, nil), s.d.Out)
+		}); err != nil {
+			return rep, fmt.Errorf("pre_deploy hook: %w", err)
+		}
+	}
 	if err := s.log.run(StepConnect, hostList(s.hosts), func() error { return s.connect(ctx) }); err != nil {
 		return rep, err
 	}
@@ -117,12 +132,31 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 	if pick {
 		s.lock.Tag = s.o.To
 	}
+	// Local files are read before locking, so a missing one locks nothing.
+	b, err := s.bundle()
+	if err != nil {
+		return rep, fmt.Errorf("upload: %w", err)
+	}
+	s.comp = make([]compose, len(s.remotes))
+	var state string
 	if err := s.log.run(StepLock, s.e.Name+" on "+s.hosts[0].String(), func() error {
-		return acquireLock(ctx, s.primary(), s.dir, s.lock, s.o.LockWait)
+		// One round trip: lock, read the state, upload to the primary.
+		out, err := acquireLock(ctx, s.primary(), s.dir, s.lock, s.o.LockWait,
+			stateCmd(s.dir)+"; echo "+uploadMarker+" && { "+b.cmd+"; }", b.tar)
+		if err != nil {
+			return err
+		}
+		var detect string
+		state, detect, _ = strings.Cut(out, uploadMarker+"\n")
+		s.uploaded(0, b, detect)
+		return nil
 	}); err != nil {
 		return rep, err
 	}
 	defer func() {
+		if s.unlocked {
+			return
+		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
 		if err := releaseLock(cctx, s.primary(), s.dir, s.lock); err != nil {
@@ -135,12 +169,10 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 		prev *Current
 		recs []Record
 	)
+	// Read in the lock's round trip: this step only parses.
 	err = s.log.run(StepPrevious, s.dir+"/.gantry", func() error {
 		var err error
-		if prev, err = readCurrent(ctx, s.primary(), s.dir); err != nil {
-			return err
-		}
-		if recs, err = readReleases(ctx, s.primary(), s.dir); err != nil {
+		if prev, recs, err = parseState(s.dir, state); err != nil {
 			return err
 		}
 		s.recs = recs
@@ -170,10 +202,7 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 		skip   bool
 		fn     func() error
 	}{
-		{StepHooks, "pre_deploy", len(s.d.Config.Hooks.PreDeploy) == 0, func() error {
-			return runHooks(ctx, s.d.Dir, s.d.Config.Hooks.PreDeploy, s.d.releaseVars(s.e, rel, prev), s.d.Out)
-		}},
-		{StepUpload, s.uploadDetail(), false, func() error { return s.upload(ctx, rel) }},
+		{StepUpload, s.uploadDetail() + " (the primary's with the lock)", false, func() error { return s.upload(ctx, b) }},
 		{StepPull, rel.image, false, func() error { return s.pull(ctx, rel, pick) }},
 		{StepRelease, strings.Join(s.e.Release.Commands, "; "), pick || len(s.e.Release.Commands) == 0, func() error {
 			return s.releaseCommands(ctx, rel)
@@ -315,13 +344,31 @@ func (s *session) finish(ctx context.Context, rep *Report, rec Record, result Re
 		rec.Serving = rec.Previous
 	}
 	rep.Record = rec
-	if err := s.log.run(StepRecord, string(result.String()), func() error {
-		return appendRelease(cctx, s.primary(), s.dir, rec, cur)
+	// Pruning and unlocking ride on the record's round trip on the primary.
+	var prune string
+	if result == Success {
+		prune = s.pruneCmd(rec)
+	}
+	then := releaseLockCmd(s.dir, s.lock)
+	if prune != "" {
+		then += "; " + prune
+	}
+	if err := s.log.run(StepRecord, result.String(), func() error {
+		err := appendRelease(cctx, s.primary(), s.dir, rec, cur, then)
+		s.unlocked = err == nil
+		return err
 	}); err != nil {
 		s.log.printf("gantry: WARNING: the release log on %s is missing this release: %v\n", s.hosts[0], err)
 	}
-	if result == Success {
-		if err := s.log.run(StepPrune, "", func() error { return s.prune(cctx, rec) }); err != nil {
+	if prune != "" && len(s.remotes) > 1 {
+		if err := s.log.run(StepPrune, "other hosts", func() error {
+			return s.each(func(i int) error {
+				if i == 0 {
+					return nil
+				}
+				return s.remotes[i].Run(cctx, prune, nil, nil, nil)
+			})
+		}); err != nil {
 			s.log.printf("gantry: WARNING: prune: %v\n", err)
 		}
 	}

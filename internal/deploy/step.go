@@ -83,3 +83,14 @@ func (l *stepLog) printf(format string, args ...any) {
 		fmt.Fprintf(l.out, format, args...)
 	}
 }
+
+// UnmarshalText reads a step's name.
+func (s *Step) UnmarshalText(b []byte) error {
+	for i, n := range stepNames {
+		if n == string(b) {
+			*s = Step(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown deploy step %q", b)
+}

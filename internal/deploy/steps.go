@@ -41,16 +41,24 @@ func (s *session) uploadDetail() string {
 	return strings.Join(names, ", ") + " to " + s.dir
 }
 
-// upload sends the compose files and the env file (mode 0600, never
-// printed) to every host in one tar stream, and finds each host's compose.
-func (s *session) upload(ctx context.Context, rel release) error {
+// bundle is what every host receives: the compose files and the env file
+// in one tar stream, and the command that unpacks it (the env file with
+// mode 0600; nothing is printed) and prints the host's compose command.
+type bundle struct {
+	tar   []byte
+	cmd   string
+	files []string // compose files, as named on the host
+}
+
+func (s *session) bundle() (*bundle, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	seen := map[string]string{}
+	b := &bundle{}
 	var envName string
 	for _, f := range s.files() {
 		if other, dup := seen[f.name]; dup {
-			return fmt.Errorf("%s and %s have the same name on the host; rename one", other, f.local)
+			return nil, fmt.Errorf("%s and %s have the same name on the host; rename one", other, f.local)
 		}
 		seen[f.name] = f.local
 		p := f.local
@@ -59,39 +67,50 @@ func (s *session) upload(ctx context.Context, rel release) error {
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return fmt.Errorf("read %w", err)
+			return nil, fmt.Errorf("read %w", err)
 		}
 		if f.mode == 0o600 {
 			envName = f.name
+		} else {
+			b.files = append(b.files, f.name)
 		}
 		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := tw.Write(data); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return err
+		return nil, err
 	}
-	cmd := "umask 077 && mkdir -p " + shellQuote(s.dir) + " && tar -xf - -C " + shellQuote(s.dir)
+	b.tar = buf.Bytes()
+	b.cmd = "umask 077 && mkdir -p " + shellQuote(s.dir) + " && tar -xf - -C " + shellQuote(s.dir)
 	if envName != "" {
-		cmd += " && chmod 600 " + shellQuote(s.dir+"/"+envName)
+		b.cmd += " && chmod 600 " + shellQuote(s.dir+"/"+envName)
 	}
-	cmd += " && { " + composeDetect + "; }"
-	s.comp = make([]compose, len(s.remotes))
-	var files []string
-	for _, f := range s.files() {
-		if f.name != envName {
-			files = append(files, f.name)
-		}
-	}
+	b.cmd += " && { " + composeDetect + "; }"
+	return b, nil
+}
+
+// uploaded records host i's compose command, printed by the bundle's
+// command.
+func (s *session) uploaded(i int, b *bundle, out string) {
+	s.comp[i] = compose{bin: strings.TrimSpace(out), dir: s.dir, project: s.project(), files: b.files}
+}
+
+// upload sends the bundle to the hosts other than the primary, which got
+// it with the lock.
+func (s *session) upload(ctx context.Context, b *bundle) error {
 	return s.each(func(i int) error {
-		out, err := output(ctx, s.remotes[i], cmd, bytes.NewReader(buf.Bytes()))
+		if i == 0 {
+			return nil
+		}
+		out, err := output(ctx, s.remotes[i], b.cmd, bytes.NewReader(b.tar))
 		if err != nil {
 			return err
 		}
-		s.comp[i] = compose{bin: strings.TrimSpace(out), dir: s.dir, project: s.project(), files: files, vars: s.composeVars(rel)}
+		s.uploaded(i, b, out)
 		return nil
 	})
 }
@@ -130,23 +149,20 @@ func (s *session) releaseCommands(ctx context.Context, rel release) error {
 // stops at the first host.
 func (s *session) roll(ctx context.Context, rel release) error {
 	for i, r := range s.remotes {
-		for _, cmd := range s.comp[i].with(s.composeVars(rel)).rollSteps(s.e.Services) {
-			if err := r.Run(ctx, cmd, nil, nil, nil); err != nil {
-				return fmt.Errorf("%s: %w", s.hosts[i], err)
-			}
+		if err := r.Run(ctx, s.comp[i].with(s.composeVars(rel)).roll(s.e.Services), nil, nil, nil); err != nil {
+			return fmt.Errorf("%s: %w", s.hosts[i], err)
 		}
 	}
 	return nil
 }
 
-// prune removes the images of releases older than the kept ones. A
+// pruneCmd removes the images of releases older than the kept ones; a
 // removal that fails (the image is in use, or already gone) is fine.
-func (s *session) prune(ctx context.Context, last Record) error {
+func (s *session) pruneCmd(last Record) string {
 	recs := append(append([]Record(nil), s.recs...), last)
 	old := prunable(recs, keptDigests(recs, s.d.Config.keep(s.e)))
 	if len(old) == 0 {
-		return nil
+		return ""
 	}
-	cmd := "docker image rm " + quoteAll(old) + " >/dev/null 2>&1; true"
-	return s.each(func(i int) error { return s.remotes[i].Run(ctx, cmd, nil, nil, nil) })
+	return "docker image rm " + quoteAll(old) + " >/dev/null 2>&1; true"
 }

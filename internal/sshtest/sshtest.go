@@ -118,6 +118,9 @@ LogLevel ERROR
 	var stderr syncBuffer
 	cmd := exec.Command(SSHD, "-D", "-e", "-f", cfg)
 	cmd.Stderr = &stderr
+	// Sessions' sshd processes inherit stderr; do not wait on them past
+	// the listener's exit.
+	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
 		return err
 	}
