@@ -94,7 +94,7 @@ failed or was canceled, 2 for an invalid pipeline or options.`,
 	fs.BoolVar(&rf.json, "json", false, "print events as JSON lines instead of the terminal view")
 	fs.StringVar(&rf.report, "report", "", "write a JSON summary of the run to `FILE`")
 	fs.DurationVar(&rf.timeout, "timeout", scheduler.DefaultTimeout, "time limit of jobs without timeout:")
-	fs.BoolVarP(&rf.quiet, "quiet", "q", false, "show only failures and the summary")
+	fs.BoolVarP(&rf.quiet, "quiet", "q", false, "show only the status board (on a terminal), failures and the summary")
 	fs.Int64Var(&rf.logLimit, "log-limit", logs.DefaultLimit, "cap each job's log at `BYTES` (0: no cap)")
 	fs.BoolVar(&rf.validateDeps, "validate-dependency-chain", false, "refuse a pipeline whose dependencies: name jobs that are not in it (GitLab ignores them)")
 	fs.StringVar(&rf.gclVarsFile, "variables-file", "", "gitlab-ci-local's project variables `FILE`, YAML or dotenv (default "+gclProjectFile+")")
