@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func TestRunDockerCtrlC(t *testing.T) {
 	}
 	dir := runProject(t, "sigint", map[string]string{})
 	cmd := exec.Command(bin, append([]string{"run", "-C", dir, "--variable", "PID_FILE=/tmp/pids"}, args...)...)
-	var out bytes.Buffer
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -103,6 +104,25 @@ func TestRunDockerCtrlC(t *testing.T) {
 	for obj := range objectsOf(t, owner) {
 		t.Errorf("left behind after Ctrl-C: %s", obj)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer a subprocess writes to while the test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // gantryObjects lists the containers and networks that this test process
