@@ -14,6 +14,9 @@ import (
 // file names of the host's state take these safely.
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
+// hostRE is a DNS name (or a single label, as /etc/hosts allows).
+var hostRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
+
 var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (d *decoder) config(root *yaml.Node) *Config {
@@ -173,6 +176,11 @@ func (d *decoder) environment(f field) *Environment {
 				if s == "" {
 					continue
 				}
+				if strings.Contains(s, "$") {
+					// Parsed once its variables are known, at deploy time.
+					e.Hosts = append(e.Hosts, Host{Raw: s, Addr: s, Pos: d.pos(deref(it))})
+					continue
+				}
 				h, msg := ParseHost(s)
 				if msg != "" {
 					d.errorf(it, "write user@host or user@host:port", "%s: %s", what, msg)
@@ -240,7 +248,7 @@ func ParseHost(s string) (h Host, msg string) {
 	host, port := hostport, strconv.Itoa(DefaultSSHPort)
 	if hp, p, err := net.SplitHostPort(hostport); err == nil {
 		host, port = hp, p
-	} else if strings.Count(hostport, ":") > 1 {
+	} else if strings.Count(hostport, ":") > 1 && net.ParseIP(strings.Trim(hostport, "[]")) != nil {
 		// A bare IPv6 address.
 		host = strings.Trim(hostport, "[]")
 	} else if strings.Contains(hostport, ":") {
@@ -249,8 +257,8 @@ func ParseHost(s string) (h Host, msg string) {
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return h, "port " + strconv.Quote(port) + " is not a number from 1 to 65535"
 	}
-	if host == "" || strings.ContainsAny(host, " /\t") {
-		return h, "host " + strconv.Quote(host) + " is not a host name"
+	if !hostRE.MatchString(host) && net.ParseIP(host) == nil {
+		return h, "host " + strconv.Quote(host) + " is not a host name or IP address"
 	}
 	return Host{User: user, Addr: net.JoinHostPort(host, port)}, ""
 }

@@ -100,6 +100,11 @@ func TestDeployScenarios(t *testing.T) {
 			t.Errorf("mail got %q", mails[mailBefore:])
 		}
 		t.Logf("deploy + rollback took %s", time.Since(start))
+		for _, st := range rep.Steps {
+			if st.Step == deploy.StepRollback && st.Duration > 10*time.Second {
+				t.Errorf("the rollback took %s after the gate failed, target 10s", st.Duration)
+			}
+		}
 	})
 
 	t.Run("4 v4's migration fails: nothing switched, v2 serves", func(t *testing.T) {
