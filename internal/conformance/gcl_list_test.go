@@ -19,7 +19,6 @@ import (
 // what gitlab-ci-local did, each with the reason (a documented difference
 // from GitLab, or a gitlab-ci-local-only option).
 var listExceptions = map[string]string{
-	"cache-key-invalid-files__1":      "GitLab now allows up to 10 cache:key:files (its CI schema tests accept 10); gitlab-ci-local 4.70 still allows 2",
 	"schema-validation-ignore__2":     "--ignore-schema-paths is a gitlab-ci-local option; GitLab rejects an empty artifacts:reports:junit",
 	"manual__3":                       "gitlab-ci-local refuses to run when a needed manual job is not played; GitLab creates the pipeline and the job waits",
 	"validate-dependency-chain__3":    "--validate-dependency-chain is a gitlab-ci-local option; GitLab ignores dependencies on jobs absent from the pipeline",

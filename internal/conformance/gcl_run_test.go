@@ -23,8 +23,6 @@ import (
 // what gitlab-ci-local did, each with the reason: a documented difference
 // from GitLab, or a gitlab-ci-local-only feature.
 var runExceptions = map[string]string{
-	"cache-key-invalid-files__1": "GitLab's current CI schema allows up to 10 cache:key:files (its schema tests accept 10), " +
-		"as gantry does; gitlab-ci-local 4.70.0 still refuses more than two",
 	"include-rules__1": "GitLab sets GITLAB_CI=true, as gantry does; gitlab-ci-local sets it to false",
 	"interactive__1":   "gitlab-ci-local only: @Interactive jobs get the terminal, their output is not recorded",
 	"interactive__2":   "gitlab-ci-local only: --no-shell-executor-no-image refuses @Interactive jobs",

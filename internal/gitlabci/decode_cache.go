@@ -114,6 +114,14 @@ func (d *decoder) cacheKey(v val, c *pipeline.Cache) {
 		switch pr.Key {
 		case "files":
 			c.KeyFiles = d.fileList(fv, 10)
+			if d.strict && len(c.KeyFiles) > maxKeyFiles {
+				// GitLab's schema allows 10, but its backend keeps the limit
+				// at 2 unless the increase_ci_cache_key_files_limit feature
+				// flag (off by default, 2026) is on: a pipeline with more
+				// is refused.
+				d.errorf(fv.pos, "list at most two files, or use several caches", "%s: at most %d files (GitLab's default limit)", fv.path, maxKeyFiles)
+				c.KeyFiles = nil
+			}
 		case "files_commits":
 			c.KeyFilesCommits = d.fileList(fv, 2)
 		case "prefix":
@@ -124,6 +132,10 @@ func (d *decoder) cacheKey(v val, c *pipeline.Cache) {
 		d.errorf(v.pos, "add files: (the files whose content makes the key)", "%s: files: is required", v.path)
 	}
 }
+
+// maxKeyFiles is GitLab's limit on cache:key:files when pipelines are
+// created (the editor schema allows 10).
+const maxKeyFiles = 2
 
 func (d *decoder) fileList(v val, maxItems int) []string {
 	files, ok := d.strList(v, 1)
