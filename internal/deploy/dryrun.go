@@ -48,7 +48,13 @@ func (s *session) dryRun(ctx context.Context, rel release, pick bool) error {
 		p("  protected: needs --approve\n")
 	}
 	for i := range s.remotes {
-		c := compose{bin: bins[i], dir: s.dir, project: s.project(), vars: s.composeVars(rel)}
+		// The environment's variables are shown as written: their values
+		// may come from secrets.
+		vars := s.composeVars(rel)
+		for _, v := range s.e.Variables {
+			vars[v.Name] = v.Value
+		}
+		c := compose{bin: bins[i], dir: s.dir, project: s.project(), vars: vars}
 		for _, f := range s.files() {
 			if f.mode != 0o600 {
 				c.files = append(c.files, f.name)

@@ -152,9 +152,57 @@ func TestDeployScenarios(t *testing.T) {
 		for _, rec := range recs {
 			results = append(results, rec.Action+":"+rec.Tag+":"+rec.Result.String())
 		}
+		// keep: 3 keeps the images of v1 and v2; v3 and v4 never served.
+		for tag, want := range map[string]bool{"v1": true, "v2": true, "v3": false, "v4": false} {
+			if got := r.HostHasImage(image(tag)); got != want {
+				t.Errorf("host has %s's image: %v, want %v", tag, got, want)
+			}
+		}
 		want := "deploy:v1:success deploy:v2:success deploy:v3:rolled_back deploy:v4:failed rollback:v1:success"
 		if got := strings.Join(results, " "); got != want || cur.Tag != "v1" {
 			t.Errorf("history %s (current %s), want %s", got, cur.Tag, want)
+		}
+	})
+}
+
+// A release that fails with nothing to roll back to, or whose rollback
+// fails too, leaves the environment degraded, said loudly and notified.
+func TestDeployDegraded(t *testing.T) {
+	r := deploytest.New(t)
+	r.Push("v1", "v1")
+	r.Push("v3", "v3")
+	ctx := context.Background()
+
+	t.Run("first release unhealthy", func(t *testing.T) {
+		out := &deploytest.LogWriter{T: t}
+		rep, err := r.Deployer(r.Config(), out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v3"})
+		if !errors.Is(err, deploy.ErrDegraded) || rep.Record.Result != deploy.Degraded {
+			t.Fatalf("deploy v3: %v, %+v", err, rep.Record)
+		}
+		if !strings.Contains(out.String(), "production IS DEGRADED") || !strings.Contains(err.Error(), "no previous release") {
+			t.Errorf("not said loudly: %v", err)
+		}
+	})
+
+	t.Run("rollback unhealthy too", func(t *testing.T) {
+		if _, err := r.Deployer(r.Config(), &deploytest.LogWriter{T: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v1"}); err != nil {
+			t.Fatalf("deploy v1: %v", err)
+		}
+		// A check no release passes: v3 fails it, and so does v1 on the way back.
+		cfg := r.Config()
+		e := cfg.Env("production")
+		e.Health = append(e.Health, deploy.HealthCheck{URL: "http://127.0.0.1:" + r.WebPort + "/readiness", Status: 200,
+			Body: "never there", Interval: 200 * time.Millisecond, Timeout: time.Second, Deadline: 2 * time.Second})
+		before := len(r.Hooks.Got())
+		rep, err := r.Deployer(cfg, &deploytest.LogWriter{T: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v3"})
+		if !errors.Is(err, deploy.ErrDegraded) || rep.Record.Result != deploy.Degraded || rep.Record.Serving != "" {
+			t.Fatalf("deploy v3: %v, %+v", err, rep.Record)
+		}
+		if !strings.Contains(err.Error(), "the rollback to v1 failed too") {
+			t.Errorf("error %q does not say the rollback failed", err)
+		}
+		if h := r.Hooks.Got(); len(h) != before+1 || h[len(h)-1]["result"] != "degraded" {
+			t.Errorf("webhook got %v", h[before:])
 		}
 	})
 }
