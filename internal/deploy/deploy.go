@@ -211,6 +211,7 @@ func (d *Deployer) Rollback(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	log := &stepLog{out: d.Out}
+	log.printf("gantry: roll %s back\n", e.Name)
 	s := &session{d: d, e: e, o: o, log: log, action: "rollback"}
 	return s.run(ctx, release{}, true)
 }
