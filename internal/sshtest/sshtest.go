@@ -63,8 +63,10 @@ func (s *Server) WrongKnownHosts(t testing.TB) string {
 // sshd component (testenv.Require).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	testenv.Require(t, "sshd")
+	// sshd lives in /usr/sbin, which a non-root PATH may lack: the binary
+	// is what counts.
 	if _, err := os.Stat(SSHD); err != nil {
+		testenv.Require(t, "sshd")
 		t.Fatalf("sshd: %v; run scripts/setup.sh", err)
 	}
 	dir := t.TempDir()
