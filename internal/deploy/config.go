@@ -1,11 +1,3 @@
-// Package deploy ships an image to an environment's hosts over SSH with
-// docker compose and never leaves the environment broken: it locks the
-// environment, runs the release commands in the new image before switching,
-// gates the switch on health checks, rolls back to the previous release
-// automatically, records every release on the host and notifies the team.
-//
-// gantry.yml at the repository root declares the app and its environments;
-// Load reads it. Deployer runs a deploy or a rollback for one environment.
 package deploy
 
 import (

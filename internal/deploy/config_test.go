@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -166,4 +167,25 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDocExampleParses keeps the gantry.yml reference in doc.go valid.
+func TestDocExampleParses(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var yml strings.Builder
+	for _, line := range strings.Split(string(src), "\n") {
+		if rest, ok := strings.CutPrefix(line, "//\t"); ok {
+			yml.WriteString(rest + "\n")
+		}
+	}
+	c, err := Parse("doc.go", []byte(yml.String()))
+	if err != nil {
+		t.Fatalf("the example in doc.go: %v\n%s", err, yml.String())
+	}
+	if e := c.Env("production"); e == nil || len(e.Hosts) != 2 || len(e.Health) != 2 || !e.Health[1].ViaSSH || c.Notify.Email == nil {
+		t.Errorf("decoded %+v", c)
+	}
 }
