@@ -55,6 +55,10 @@ marked with *.`,
 				fmt.Fprintf(e.stdout, "no releases of %s yet\n", args[0])
 				return nil
 			}
+			if last := recs[0]; last.Result == deploy.Degraded {
+				fmt.Fprintf(e.stdout, "!!! %s is DEGRADED since %s: %s of %s failed and could not be rolled back: %s\n\n",
+					args[0], last.End.Local().Format("2006-01-02 15:04:05"), last.Action, shortSHA(last.Tag), oneLine(last.Reason, 200))
+			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "\tSTARTED\tACTION\tSHA\tRESULT\tPREVIOUS\tWHO\tTOOK\tREASON")
 			for _, r := range recs {
