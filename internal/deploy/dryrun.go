@@ -38,6 +38,9 @@ func (s *session) dryRun(ctx context.Context, rel release, pick bool) error {
 	} else {
 		p("  lock:     free; would lock %s on %s\n", s.e.Name, s.hosts[0])
 	}
+	if n := len(recs); n > 0 && recs[n-1].Result == Degraded {
+		p("  state:    DEGRADED since %s (%s of %s): %s\n", recs[n-1].End.Format("2006-01-02 15:04:05"), recs[n-1].Action, recs[n-1].Tag, recs[n-1].Reason)
+	}
 	if cur != nil {
 		p("  serving:  %s (%s), the rollback target\n", cur.Tag, cur.Image)
 	} else {
