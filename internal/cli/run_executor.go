@@ -16,17 +16,63 @@ type executorFlags struct {
 	name         string
 	defaultImage string
 	serviceWait  time.Duration
+	tagExecutors []string
 }
 
 func (f *executorFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.name, "executor", "shell", "where jobs run: shell (this machine) or docker (a container of the job's image:, with its services:)")
 	fs.StringVar(&f.defaultImage, "default-image", "", "with --executor docker, the image of jobs without image:")
 	fs.DurationVar(&f.serviceWait, "service-wait", 30*time.Second, "with --executor docker, how long to wait for services' ports")
+	fs.StringArrayVar(&f.tagExecutors, "tag-executor", nil, "run jobs tagged `TAG=EXECUTOR` on that executor, as GitLab picks a runner by tags: (repeatable; e.g. --executor docker --tag-executor shell=shell)")
 }
 
-// backend opens the chosen executor; close releases it after the run.
+// backend opens the chosen executor, and the ones --tag-executor names,
+// behind a router; close releases them all after the run.
 func (f *executorFlags) backend(ctx context.Context) (b executor.Backend, close func(), err error) {
-	switch f.name {
+	routes, err := parseTagExecutors(f.tagExecutors)
+	if err != nil {
+		return nil, nil, err
+	}
+	opened := map[string]executor.Backend{}
+	var closers []func()
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	open := func(name string) (executor.Backend, error) {
+		if b, ok := opened[name]; ok {
+			return b, nil
+		}
+		b, c, err := f.open(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		opened[name], closers = b, append(closers, c)
+		return b, nil
+	}
+	def, err := open(f.name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(routes) == 0 {
+		return def, closeAll, nil
+	}
+	r := &tagRouter{def: def, routes: map[string]executor.Backend{}}
+	for tag, name := range routes {
+		b, err := open(name)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		r.routes[tag] = b
+	}
+	return r, closeAll, nil
+}
+
+// open opens the executor called name; close releases it.
+func (f *executorFlags) open(ctx context.Context, name string) (b executor.Backend, close func(), err error) {
+	switch name {
 	case "shell":
 		return shell.New(shell.Config{}), func() {}, nil
 	case "docker":
@@ -42,5 +88,5 @@ func (f *executorFlags) backend(ctx context.Context) (b executor.Backend, close 
 		}
 		return d, func() { _ = d.Close() }, nil // nothing left to do if closing fails
 	}
-	return nil, nil, withCode(ExitInvalid, fmt.Errorf("--executor %q: use shell or docker", f.name))
+	return nil, nil, withCode(ExitInvalid, fmt.Errorf("--executor %q: use shell or docker", name))
 }

@@ -93,6 +93,10 @@ type Job struct {
 	// when the job has none. Backends that cannot run them say so on Log.
 	Image    *Image
 	Services []Service
+	// Tags are the job's tags:, as written. A backend that stands for
+	// several runners routes the job by them, as GitLab gives a job to a
+	// runner whose tags cover the job's.
+	Tags []string
 	// Env is the job's variables, final values in precedence order (later
 	// wins). Scripts export them themselves; backends need them for
 	// services (GitLab passes job variables to services) and may set them

@@ -97,6 +97,7 @@ func (r *run) attempt(ctx context.Context, j *plan.Job, n int, started time.Time
 		Workspace: jc.Workspace,
 		Image:     image(j),
 		Services:  services(j),
+		Tags:      tags(j),
 		Env:       executorEnv(vars),
 		Log:       &logs.Chunker{Emit: func(b []byte) { notice(strings.TrimSuffix(string(b), "\n"), false) }},
 	})
@@ -314,6 +315,13 @@ func image(j *plan.Job) *executor.Image {
 	}
 	i := j.Spec.Image
 	return &executor.Image{Name: i.Name, Entrypoint: i.Entrypoint, PullPolicy: i.PullPolicy, User: i.User}
+}
+
+func tags(j *plan.Job) []string {
+	if j.Spec == nil {
+		return nil
+	}
+	return j.Spec.Tags
 }
 
 func services(j *plan.Job) []executor.Service {
