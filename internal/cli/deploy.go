@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/deploy"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"github.com/gantry-ci/gantry/internal/image"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -31,7 +32,7 @@ type deployFlags struct {
 
 func (f *deployFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.dir, "directory", "C", "", "the repository `DIR` holding gantry.yml (default: the current directory)")
-	fs.StringVar(&f.config, "config", "", "deploy config `FILE`, relative to the repository (default "+deploy.DefaultConfigFile+")")
+	fs.StringVar(&f.config, "config", "", "deploy config `FILE`, relative to the repository (default "+gantryfile.DefaultName+")")
 	fs.StringVar(&f.knownHosts, "known-hosts", os.Getenv("GANTRY_SSH_KNOWN_HOSTS"), "known_hosts `FILE` (env GANTRY_SSH_KNOWN_HOSTS; default gantry.yml's ssh: or ~/.ssh/known_hosts)")
 	fs.StringVar(&f.identity, "identity", os.Getenv("GANTRY_SSH_IDENTITY"), "SSH private key `FILE` tried after the agent (env GANTRY_SSH_IDENTITY)")
 	fs.StringArrayVar(&f.caFiles, "ca-file", nil, "trust the registry CA certificates in PEM `FILE` (repeatable; besides the system's and /etc/docker/certs.d)")
@@ -52,7 +53,7 @@ func (f *deployFlags) deployer(e *env, jsonOut bool) (*deploy.Deployer, error) {
 	}
 	file := f.config
 	if file == "" {
-		file = deploy.DefaultConfigFile
+		file = gantryfile.DefaultName
 	}
 	path := file
 	if !filepath.IsAbs(path) {
@@ -60,7 +61,7 @@ func (f *deployFlags) deployer(e *env, jsonOut bool) (*deploy.Deployer, error) {
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, withCode(ExitInvalid, fmt.Errorf("no deploy config: %w (write %s, or use --config FILE or -C DIR)", err, deploy.DefaultConfigFile))
+		return nil, withCode(ExitInvalid, fmt.Errorf("no deploy config: %w (write %s, or use --config FILE or -C DIR)", err, gantryfile.DefaultName))
 	}
 	// Errors name the file as the user wrote it, relative to the repository.
 	name := path
@@ -206,7 +207,7 @@ func finishRelease(e *env, rf releaseFlags, rep *deploy.Report, err error) error
 			return jerr
 		}
 	}
-	var ce *deploy.ConfigError
+	var ce *gantryfile.Error
 	switch {
 	case err == nil:
 		return nil

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"sort"
 	"strings"
 )
@@ -88,12 +89,12 @@ func (c compose) run(service, command string) string {
 // the stop-first ones are stopped and removed (by compose's labels, with
 // the docker CLI: a compose run costs a second), then one `up -d` starts
 // them all, as deploy.sh does; compose orders them by depends_on.
-func (c compose) roll(services []Service) string {
+func (c compose) roll(services []gantryfile.Service) string {
 	var b strings.Builder
 	names := make([]string, 0, len(services))
 	for _, s := range services {
 		names = append(names, s.Name)
-		if s.Strategy != StopFirst {
+		if s.Strategy != gantryfile.StopFirst {
 			continue
 		}
 		ids := "$(docker ps -aq --filter label=com.docker.compose.project=" + shellQuote(composeProject(c.project)) +

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"os/exec"
 	"testing"
 )
@@ -35,7 +36,7 @@ func TestComposeCommands(t *testing.T) {
 			`cd '/srv/my app' && IMAGE=reg/a@sha256:1 WEB_PORT=8000 docker-compose -p Demo.Prod -f docker-compose.yml -f prod.yml pull -q web worker`},
 		{"run", c.run("web", "python manage.py migrate --noinput"),
 			`cd '/srv/my app' && IMAGE=reg/a@sha256:1 WEB_PORT=8000 docker-compose -p Demo.Prod -f docker-compose.yml -f prod.yml run --rm -T web python manage.py migrate --noinput`},
-		{"roll", c.roll([]Service{{Name: "web"}, {Name: "beat", Strategy: StopFirst}}),
+		{"roll", c.roll([]gantryfile.Service{{Name: "web"}, {Name: "beat", Strategy: gantryfile.StopFirst}}),
 			`ids=$(docker ps -aq --filter label=com.docker.compose.project=demoprod --filter label=com.docker.compose.service=beat); if [ -n "$ids" ]; then docker stop $ids >/dev/null && docker rm $ids >/dev/null; fi && ` +
 				`cd '/srv/my app' && IMAGE=reg/a@sha256:1 WEB_PORT=8000 docker-compose -p Demo.Prod -f docker-compose.yml -f prod.yml up -d web beat`},
 	}
@@ -46,21 +47,4 @@ func TestComposeCommands(t *testing.T) {
 			}
 		})
 	}
-}
-
-func FuzzParseHost(f *testing.F) {
-	for _, s := range []string{"deploy@h.example.com", "h:2222", "root@[::1]:22", "@h", "u@h:x", "::1"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		h, msg := ParseHost(s)
-		if msg != "" {
-			return
-		}
-		// An accepted host formats back to something ParseHost accepts alike.
-		h2, msg2 := ParseHost(h.String())
-		if msg2 != "" || h2.Addr != h.Addr || h2.User != h.User {
-			t.Fatalf("ParseHost(%q) = %+v, but its String %q reads back as %+v (%s)", s, h, h.String(), h2, msg2)
-		}
-	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"io"
 	"os"
 	"os/user"
@@ -82,7 +83,7 @@ func (d *Deployer) who() string {
 	return u + "@" + h
 }
 
-func (d *Deployer) env(o Options) (*Environment, error) {
+func (d *Deployer) env(o Options) (*gantryfile.Environment, error) {
 	e := d.Config.Env(o.Env)
 	if e == nil {
 		return nil, fmt.Errorf("%s: no environment %q (have: %s)", d.Config.File, o.Env, strings.Join(d.Config.EnvNames(), ", "))
@@ -95,7 +96,7 @@ func (d *Deployer) env(o Options) (*Environment, error) {
 
 // releaseVars are the variables a release defines for gantry.yml, hooks
 // and notifications.
-func (d *Deployer) releaseVars(e *Environment, r release, prev *Current) map[string]string {
+func (d *Deployer) releaseVars(e *gantryfile.Environment, r release, prev *Current) map[string]string {
 	own := map[string]string{
 		"GANTRY_APP": d.Config.App, "GANTRY_ENV": e.Name, "CI_ENVIRONMENT_NAME": e.Name,
 		"GANTRY_TAG": r.tag, "GANTRY_DIGEST": r.digest, "GANTRY_IMAGE": r.image,
@@ -126,7 +127,7 @@ func (d *Deployer) outer() expr.Lookup {
 
 // vars returns the lookup for $NAME in gantry.yml: the release's
 // variables first, then d.Vars.
-func (d *Deployer) vars(e *Environment, r release, prev *Current) expr.Lookup {
+func (d *Deployer) vars(e *gantryfile.Environment, r release, prev *Current) expr.Lookup {
 	own := d.releaseVars(e, r, prev)
 	outer := d.outer()
 	return func(name string) (string, bool) {
@@ -150,15 +151,15 @@ func (s *session) composeVars(r release) map[string]string {
 }
 
 // hosts expands and parses the environment's hosts.
-func hosts(e *Environment, vars expr.Lookup) ([]Host, error) {
-	out := make([]Host, 0, len(e.Hosts))
+func hosts(e *gantryfile.Environment, vars expr.Lookup) ([]gantryfile.Host, error) {
+	out := make([]gantryfile.Host, 0, len(e.Hosts))
 	for _, h := range e.Hosts {
 		if !strings.Contains(h.Raw, "$") {
 			out = append(out, h)
 			continue
 		}
 		s := expr.Expand(h.Raw, vars)
-		p, msg := ParseHost(s)
+		p, msg := gantryfile.ParseHost(s)
 		if msg != "" {
 			return nil, fmt.Errorf("%s: host %q (from %q): %s", h.Pos, s, h.Raw, msg)
 		}

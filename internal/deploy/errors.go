@@ -3,32 +3,7 @@ package deploy
 import (
 	"errors"
 	"fmt"
-	"strings"
-
-	"github.com/gantry-ci/gantry/internal/pipeline"
 )
-
-// ConfigError is a problem in gantry.yml: where, what, and how to fix it.
-type ConfigError struct {
-	Pos  pipeline.Pos
-	Msg  string
-	Hint string
-}
-
-func (e *ConfigError) Error() string {
-	var b strings.Builder
-	if s := e.Pos.String(); s != "" {
-		b.WriteString(s)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	if e.Hint != "" {
-		b.WriteString(" (")
-		b.WriteString(e.Hint)
-		b.WriteString(")")
-	}
-	return b.String()
-}
 
 // Sentinel errors, tested with errors.Is; the CLI maps them to exit codes.
 var (
@@ -72,26 +47,3 @@ func (e *LockedError) Error() string {
 
 // Is makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
-
-// Errors returns every *ConfigError in err (as Parse joins them).
-func Errors(err error) []*ConfigError {
-	var out []*ConfigError
-	var walk func(error)
-	walk = func(err error) {
-		if err == nil {
-			return
-		}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			out = append(out, ce)
-		}
-	}
-	walk(err)
-	return out
-}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"io"
 	"net"
 	"net/http"
@@ -46,14 +47,14 @@ func (p Probe) String() string {
 
 // target is one check bound to where it runs from.
 type target struct {
-	check  HealthCheck // fields already expanded
+	check  gantryfile.HealthCheck // fields already expanded
 	via    string
 	client *http.Client
 }
 
 // newTargets binds each check to gantry's own network, or to each host's
 // SSH connection for via: ssh checks.
-func newTargets(checks []HealthCheck, remotes []Remote, hosts []Host) []target {
+func newTargets(checks []gantryfile.HealthCheck, remotes []Remote, hosts []gantryfile.Host) []target {
 	var out []target
 	for _, c := range checks {
 		if !c.ViaSSH {
@@ -113,7 +114,7 @@ func (t target) probe(ctx context.Context) Probe {
 }
 
 // judge checks a response against the check's expectations.
-func judge(c HealthCheck, status int, body []byte) error {
+func judge(c gantryfile.HealthCheck, status int, body []byte) error {
 	if status != c.Status {
 		return fmt.Errorf("status %d, want %d", status, c.Status)
 	}
@@ -200,7 +201,7 @@ func waitHealthy(ctx context.Context, targets []target) (Probe, error) {
 
 // observe samples every target o.Samples times; a round fails when any
 // target fails, and more than o.MaxFailures failed rounds fail the release.
-func observe(ctx context.Context, targets []target, o Observe) (Probe, error) {
+func observe(ctx context.Context, targets []target, o gantryfile.Observe) (Probe, error) {
 	failures := 0
 	var last Probe
 	for i := 0; i < o.Samples; i++ {

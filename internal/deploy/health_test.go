@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"errors"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,22 +15,22 @@ import (
 func TestJudge(t *testing.T) {
 	tests := []struct {
 		name   string
-		check  HealthCheck
+		check  gantryfile.HealthCheck
 		status int
 		body   string
 		err    string
 	}{
-		{"status ok", HealthCheck{Status: 200}, 200, "", ""},
-		{"status wrong", HealthCheck{Status: 200}, 503, "", "status 503, want 200"},
-		{"body found", HealthCheck{Status: 200, Body: "OK"}, 200, "all OK here", ""},
-		{"body missing", HealthCheck{Status: 200, Body: "OK"}, 200, "degraded", `body does not contain "OK"`},
-		{"json string", HealthCheck{Status: 200, JSONField: "db.status", JSONValue: "up"}, 200, `{"db":{"status":"up"}}`, ""},
-		{"json number", HealthCheck{Status: 200, JSONField: "workers", JSONValue: "3"}, 200, `{"workers":3}`, ""},
-		{"json bool", HealthCheck{Status: 200, JSONField: "ready", JSONValue: "true"}, 200, `{"ready":true}`, ""},
-		{"json differs", HealthCheck{Status: 200, JSONField: "version", JSONValue: "v2"}, 200, `{"version":"v1"}`, `json version is "v1", want "v2"`},
-		{"json absent", HealthCheck{Status: 200, JSONField: "a.b", JSONValue: "x"}, 200, `{"a":{}}`, `no field "b"`},
-		{"json not object", HealthCheck{Status: 200, JSONField: "a.b", JSONValue: "x"}, 200, `{"a":1}`, "not an object"},
-		{"not json", HealthCheck{Status: 200, JSONField: "a", JSONValue: "x"}, 200, `<html>`, "body is not JSON"},
+		{"status ok", gantryfile.HealthCheck{Status: 200}, 200, "", ""},
+		{"status wrong", gantryfile.HealthCheck{Status: 200}, 503, "", "status 503, want 200"},
+		{"body found", gantryfile.HealthCheck{Status: 200, Body: "OK"}, 200, "all OK here", ""},
+		{"body missing", gantryfile.HealthCheck{Status: 200, Body: "OK"}, 200, "degraded", `body does not contain "OK"`},
+		{"json string", gantryfile.HealthCheck{Status: 200, JSONField: "db.status", JSONValue: "up"}, 200, `{"db":{"status":"up"}}`, ""},
+		{"json number", gantryfile.HealthCheck{Status: 200, JSONField: "workers", JSONValue: "3"}, 200, `{"workers":3}`, ""},
+		{"json bool", gantryfile.HealthCheck{Status: 200, JSONField: "ready", JSONValue: "true"}, 200, `{"ready":true}`, ""},
+		{"json differs", gantryfile.HealthCheck{Status: 200, JSONField: "version", JSONValue: "v2"}, 200, `{"version":"v1"}`, `json version is "v1", want "v2"`},
+		{"json absent", gantryfile.HealthCheck{Status: 200, JSONField: "a.b", JSONValue: "x"}, 200, `{"a":{}}`, `no field "b"`},
+		{"json not object", gantryfile.HealthCheck{Status: 200, JSONField: "a.b", JSONValue: "x"}, 200, `{"a":1}`, "not an object"},
+		{"not json", gantryfile.HealthCheck{Status: 200, JSONField: "a", JSONValue: "x"}, 200, `<html>`, "body is not JSON"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,15 +66,15 @@ func healthServer(t *testing.T, fail int32) (*httptest.Server, *atomic.Int32) {
 	return srv, &n
 }
 
-func check(url string, deadline time.Duration) HealthCheck {
-	return HealthCheck{URL: url, Status: 200, JSONField: "status", JSONValue: "ok", Host: "app.example.com",
+func check(url string, deadline time.Duration) gantryfile.HealthCheck {
+	return gantryfile.HealthCheck{URL: url, Status: 200, JSONField: "status", JSONValue: "ok", Host: "app.example.com",
 		Interval: 10 * time.Millisecond, Timeout: time.Second, Deadline: deadline}
 }
 
 func TestWaitHealthy(t *testing.T) {
 	t.Run("becomes healthy", func(t *testing.T) {
 		srv, n := healthServer(t, 3)
-		if _, err := waitHealthy(context.Background(), newTargets([]HealthCheck{check(srv.URL, 2*time.Second)}, nil, nil)); err != nil {
+		if _, err := waitHealthy(context.Background(), newTargets([]gantryfile.HealthCheck{check(srv.URL, 2*time.Second)}, nil, nil)); err != nil {
 			t.Fatal(err)
 		}
 		if n.Load() != 4 {
@@ -83,7 +84,7 @@ func TestWaitHealthy(t *testing.T) {
 	t.Run("deadline passes", func(t *testing.T) {
 		srv, _ := healthServer(t, 1000)
 		start := time.Now()
-		p, err := waitHealthy(context.Background(), newTargets([]HealthCheck{check(srv.URL, 200*time.Millisecond)}, nil, nil))
+		p, err := waitHealthy(context.Background(), newTargets([]gantryfile.HealthCheck{check(srv.URL, 200*time.Millisecond)}, nil, nil))
 		if !errors.Is(err, ErrUnhealthy) || p.Status != 503 || !strings.Contains(p.Body, "starting") {
 			t.Fatalf("err %v, last probe %+v", err, p)
 		}
@@ -94,7 +95,7 @@ func TestWaitHealthy(t *testing.T) {
 	t.Run("nothing listening", func(t *testing.T) {
 		srv, _ := healthServer(t, 0)
 		srv.Close()
-		p, err := waitHealthy(context.Background(), newTargets([]HealthCheck{check(srv.URL, 100*time.Millisecond)}, nil, nil))
+		p, err := waitHealthy(context.Background(), newTargets([]gantryfile.HealthCheck{check(srv.URL, 100*time.Millisecond)}, nil, nil))
 		if !errors.Is(err, ErrUnhealthy) || p.Err == nil {
 			t.Fatalf("err %v, probe %+v", err, p)
 		}
@@ -105,17 +106,17 @@ func TestObserve(t *testing.T) {
 	tests := []struct {
 		name    string
 		fail    int32
-		o       Observe
+		o       gantryfile.Observe
 		wantErr bool
 	}{
-		{"all pass", 0, Observe{Samples: 3, Interval: time.Millisecond}, false},
-		{"one failure tolerated", 1, Observe{Samples: 3, Interval: time.Millisecond, MaxFailures: 1}, false},
-		{"one failure too many", 1, Observe{Samples: 3, Interval: time.Millisecond}, true},
+		{"all pass", 0, gantryfile.Observe{Samples: 3, Interval: time.Millisecond}, false},
+		{"one failure tolerated", 1, gantryfile.Observe{Samples: 3, Interval: time.Millisecond, MaxFailures: 1}, false},
+		{"one failure too many", 1, gantryfile.Observe{Samples: 3, Interval: time.Millisecond}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, _ := healthServer(t, tt.fail)
-			_, err := observe(context.Background(), newTargets([]HealthCheck{check(srv.URL, time.Second)}, nil, nil), tt.o)
+			_, err := observe(context.Background(), newTargets([]gantryfile.HealthCheck{check(srv.URL, time.Second)}, nil, nil), tt.o)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("observe: %v, want error %v", err, tt.wantErr)
 			}

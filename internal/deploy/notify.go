@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"net"
 	"net/http"
 	"net/smtp"
@@ -67,17 +68,17 @@ func short(sha string) string {
 	return sha
 }
 
-// notifier sends events to every destination of a Notify, retrying each
+// notifier sends events to every destination of a gantryfile.Notify, retrying each
 // and never failing the release: errors are only reported.
 type notifier struct {
-	cfg     Notify
+	cfg     gantryfile.Notify
 	vars    func(string) string
 	retries int
 	backoff time.Duration
 	client  *http.Client
 }
 
-func newNotifier(cfg Notify, expand func(string) string) *notifier {
+func newNotifier(cfg gantryfile.Notify, expand func(string) string) *notifier {
 	return &notifier{cfg: cfg, vars: expand, retries: DefaultNotifyRetries, backoff: 500 * time.Millisecond,
 		client: &http.Client{Timeout: 5 * time.Second}}
 }
@@ -194,7 +195,7 @@ func (n *notifier) postJSON(ctx context.Context, url string, v any) error {
 
 // mail sends e over SMTP. net/smtp has no context: the connection's
 // deadline bounds it instead.
-func (n *notifier) mail(ctx context.Context, m *Email, e Event, text string) error {
+func (n *notifier) mail(ctx context.Context, m *gantryfile.Email, e Event, text string) error {
 	addr := n.vars(m.Server)
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {

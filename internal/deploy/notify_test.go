@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"encoding/json"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -34,7 +35,7 @@ func TestNotifyRetriesAndFormats(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer srv.Close()
-	n := newNotifier(Notify{Slack: []string{srv.URL + "/slack"}, Teams: []string{"$BASE/teams"}, Webhook: []string{srv.URL + "/hook"}},
+	n := newNotifier(gantryfile.Notify{Slack: []string{srv.URL + "/slack"}, Teams: []string{"$BASE/teams"}, Webhook: []string{srv.URL + "/hook"}},
 		func(s string) string { return strings.ReplaceAll(s, "$BASE", srv.URL) })
 	n.backoff = time.Millisecond
 	ev := Event{App: "gardel", Env: "production", Action: "deploy", Result: RolledBack, Tag: "0123456789abcdef0123", Serving: "v2", Who: "ana", Reason: "release is unhealthy"}
@@ -61,7 +62,7 @@ func TestNotifyNeverBlocks(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang }))
 	defer srv.Close()
 	defer close(hang)
-	n := newNotifier(Notify{Webhook: []string{srv.URL}}, func(s string) string { return s })
+	n := newNotifier(gantryfile.Notify{Webhook: []string{srv.URL}}, func(s string) string { return s })
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -78,7 +79,7 @@ func TestNotifyOn(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
 	defer srv.Close()
-	n := newNotifier(Notify{Webhook: []string{srv.URL}, On: []string{"failure", "rollback"}}, func(s string) string { return s })
+	n := newNotifier(gantryfile.Notify{Webhook: []string{srv.URL}, On: []string{"failure", "rollback"}}, func(s string) string { return s })
 	n.send(context.Background(), Event{Result: Success})()
 	n.send(context.Background(), Event{Result: Degraded})()
 	if calls.Load() != 1 {

@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"context"
 	"errors"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,7 +192,7 @@ func TestDeployDegraded(t *testing.T) {
 		// A check no release passes: v3 fails it, and so does v1 on the way back.
 		cfg := r.Config()
 		e := cfg.Env("production")
-		e.Health = append(e.Health, deploy.HealthCheck{URL: "http://127.0.0.1:" + r.WebPort + "/readiness", Status: 200,
+		e.Health = append(e.Health, gantryfile.HealthCheck{URL: "http://127.0.0.1:" + r.WebPort + "/readiness", Status: 200,
 			Body: "never there", Interval: 200 * time.Millisecond, Timeout: time.Second, Deadline: 2 * time.Second})
 		before := len(r.Hooks.Got())
 		rep, err := r.Deployer(cfg, &deploytest.LogWriter{T: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v3"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"strings"
 	"sync"
 	"time"
@@ -22,13 +23,13 @@ const cleanupTimeout = 15 * time.Second
 // session is one deploy or rollback of one environment.
 type session struct {
 	d      *Deployer
-	e      *Environment
+	e      *gantryfile.Environment
 	o      Options
 	log    *stepLog
 	action string
 
 	dir     string
-	hosts   []Host
+	hosts   []gantryfile.Host
 	remotes []Remote
 	comp    []compose
 	lock    Lock
@@ -270,7 +271,7 @@ func (s *session) gate(ctx context.Context, rep *Report, rel release, vars expr.
 	})
 }
 
-func hostList(hs []Host) string {
+func hostList(hs []gantryfile.Host) string {
 	s := make([]string, len(hs))
 	for i, h := range hs {
 		s[i] = h.String()
@@ -279,8 +280,8 @@ func hostList(hs []Host) string {
 }
 
 // expandChecks returns the checks with their $VARIABLES expanded.
-func expandChecks(checks []HealthCheck, vars expr.Lookup) []HealthCheck {
-	out := make([]HealthCheck, len(checks))
+func expandChecks(checks []gantryfile.HealthCheck, vars expr.Lookup) []gantryfile.HealthCheck {
+	out := make([]gantryfile.HealthCheck, len(checks))
 	for i, c := range checks {
 		c.URL = expr.Expand(c.URL, vars)
 		c.Body = expr.Expand(c.Body, vars)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"io"
 	"net"
 	"os"
@@ -32,7 +33,7 @@ type Remote interface {
 
 // Dialer connects to deploy hosts.
 type Dialer interface {
-	Dial(ctx context.Context, h Host) (Remote, error)
+	Dial(ctx context.Context, h gantryfile.Host) (Remote, error)
 }
 
 // ExitError is a remote command that exited non-zero.
@@ -65,7 +66,7 @@ type SSHDialer struct {
 }
 
 // NewSSHDialer builds a dialer from gantry.yml's ssh section.
-func NewSSHDialer(c SSHConfig) *SSHDialer {
+func NewSSHDialer(c gantryfile.SSH) *SSHDialer {
 	d := &SSHDialer{Timeout: 15 * time.Second}
 	if c.KnownHosts != "" {
 		d.KnownHosts = []string{expandHome(c.KnownHosts)}
@@ -85,7 +86,7 @@ func expandHome(p string) string {
 	return p
 }
 
-func (d *SSHDialer) config(h Host) (*ssh.ClientConfig, func(), error) {
+func (d *SSHDialer) config(h gantryfile.Host) (*ssh.ClientConfig, func(), error) {
 	files := d.KnownHosts
 	if len(files) == 0 {
 		files = []string{expandHome("~/.ssh/known_hosts")}
@@ -160,9 +161,9 @@ func (d *SSHDialer) config(h Host) (*ssh.ClientConfig, func(), error) {
 }
 
 // hostKeyError explains a known_hosts refusal and how to resolve it.
-func hostKeyError(h Host, files []string, key ssh.PublicKey, ke *knownhosts.KeyError) error {
+func hostKeyError(h gantryfile.Host, files []string, key ssh.PublicKey, ke *knownhosts.KeyError) error {
 	fp := ssh.FingerprintSHA256(key)
-	host, port, _ := net.SplitHostPort(h.Addr) // h.Addr is host:port by ParseHost
+	host, port, _ := net.SplitHostPort(h.Addr) // h.Addr is host:port by gantryfile.ParseHost
 	if len(ke.Want) == 0 {
 		return fmt.Errorf("%w: %s is not in %s (it offers %s %s); check that fingerprint with the host's admin, then: ssh-keyscan -p %s %s >> %s",
 			ErrHostKey, h, strings.Join(files, ", "), key.Type(), fp, port, host, files[0])
@@ -173,7 +174,7 @@ func hostKeyError(h Host, files []string, key ssh.PublicKey, ke *knownhosts.KeyE
 }
 
 // Dial connects and authenticates to h.
-func (d *SSHDialer) Dial(ctx context.Context, h Host) (Remote, error) {
+func (d *SSHDialer) Dial(ctx context.Context, h gantryfile.Host) (Remote, error) {
 	cfg, cleanup, err := d.config(h)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gantry-ci/gantry/internal/cli"
-	"github.com/gantry-ci/gantry/internal/deploy"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
@@ -94,7 +94,7 @@ func TestGardelList(t *testing.T) {
 
 func TestGardelDeployConfig(t *testing.T) {
 	dir := gardelDir(t)
-	c, err := deploy.Load(filepath.Join(dir, "gantry.yml"))
+	c, err := gantryfile.Load(filepath.Join(dir, "gantry.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestGardelDeployConfig(t *testing.T) {
 		for _, svc := range e.Services {
 			s.Services = append(s.Services, svc.Name)
 			if svc.Name == "beat" {
-				s.BeatFirst = svc.Strategy == deploy.StopFirst
+				s.BeatFirst = svc.Strategy == gantryfile.StopFirst
 			}
 		}
 		for _, h := range e.Health {

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"io"
 	"net"
 	"net/http"
@@ -175,8 +176,8 @@ func (r *Rig) Config() *deploy.Config {
 	}
 	e := c.Env("production")
 	e.Project = r.Project
-	e.Variables = append(e.Variables, deploy.Variable{Name: "DOCKER_CONFIG", Value: "$DOCKER_CONFIG"})
-	c.Notify = deploy.Notify{Webhook: []string{r.Hooks.Srv.URL}, Email: &deploy.Email{
+	e.Variables = append(e.Variables, gantryfile.Variable{Name: "DOCKER_CONFIG", Value: "$DOCKER_CONFIG"})
+	c.Notify = gantryfile.Notify{Webhook: []string{r.Hooks.Srv.URL}, Email: &gantryfile.Email{
 		Server: r.Mail.Addr, From: "gantry@example.com", To: []string{"ops@example.com"}}}
 	return c
 }

@@ -1,4 +1,4 @@
-package deploy
+package gantryfile
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -16,29 +17,33 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxConfigSize bounds gantry.yml: it is a few hundred lines at most.
-const maxConfigSize = 1 << 20
+// maxSize bounds gantry.yml: it is a few hundred lines at most.
+const maxSize = 1 << 20
 
-// Load reads and validates the config file at path.
-func Load(path string) (*Config, error) {
+// emptyHint says what a gantry.yml holds.
+const emptyHint = "declare coverage, or app, image and environments"
+
+// Load reads and validates the file at path; a missing file is an error
+// that errors.Is(err, fs.ErrNotExist) recognises.
+func Load(path string) (*File, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read deploy config: %w", err)
+		return nil, fmt.Errorf("read %s: %w", filepath.Base(path), err)
 	}
 	return Parse(path, src)
 }
 
-// Parse decodes gantry.yml source; file names it in errors. Every problem
-// found is reported, joined, each a *ConfigError with file:line:col.
-func Parse(file string, src []byte) (*Config, error) {
-	d := &decoder{file: file}
-	if len(src) > maxConfigSize {
-		return nil, &ConfigError{Pos: pipeline.Pos{File: file}, Msg: fmt.Sprintf("file is %d bytes, more than %d", len(src), maxConfigSize)}
+// Parse decodes gantry.yml source; name names it in errors. Every problem
+// found is reported, joined, each an *Error with file:line:col.
+func Parse(name string, src []byte) (*File, error) {
+	d := &decoder{file: name}
+	if len(src) > maxSize {
+		return nil, &Error{Pos: pipeline.Pos{File: name}, Msg: fmt.Sprintf("file is %d bytes, more than %d", len(src), maxSize)}
 	}
 	var doc yaml.Node
 	err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc)
 	if errors.Is(err, io.EOF) {
-		return nil, &ConfigError{Pos: pipeline.Pos{File: file}, Msg: "file is empty", Hint: "declare app, image and environments"}
+		return nil, &Error{Pos: pipeline.Pos{File: name}, Msg: "file is empty", Hint: emptyHint}
 	}
 	if err != nil {
 		return nil, d.yamlError(err)
@@ -47,12 +52,12 @@ func Parse(file string, src []byte) (*Config, error) {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	c := d.config(root)
+	f := d.document(root)
 	if len(d.errs) > 0 {
 		return nil, errors.Join(d.errs...)
 	}
-	c.File = file
-	return c, nil
+	f.Name = name
+	return f, nil
 }
 
 // decoder walks the yaml.v3 node tree, collecting every error.
@@ -68,9 +73,9 @@ func (d *decoder) yamlError(err error) error {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1]) // the regexp matched digits
-		return &ConfigError{Pos: pipeline.Pos{File: d.file, Line: line, Col: 1}, Msg: m[2], Hint: "the file is not valid YAML"}
+		return &Error{Pos: pipeline.Pos{File: d.file, Line: line, Col: 1}, Msg: m[2], Hint: "the file is not valid YAML"}
 	}
-	return &ConfigError{Pos: pipeline.Pos{File: d.file}, Msg: strings.TrimPrefix(msg, "yaml: "), Hint: "the file is not valid YAML"}
+	return &Error{Pos: pipeline.Pos{File: d.file}, Msg: strings.TrimPrefix(msg, "yaml: "), Hint: "the file is not valid YAML"}
 }
 
 func (d *decoder) pos(n *yaml.Node) pipeline.Pos {
@@ -78,7 +83,7 @@ func (d *decoder) pos(n *yaml.Node) pipeline.Pos {
 }
 
 func (d *decoder) errorf(n *yaml.Node, hint, format string, args ...any) {
-	d.errs = append(d.errs, &ConfigError{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...), Hint: hint})
+	d.errs = append(d.errs, &Error{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 // deref follows aliases (anchors reused with *name).

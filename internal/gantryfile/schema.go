@@ -1,4 +1,4 @@
-package deploy
+package gantryfile
 
 import (
 	"net"
@@ -19,48 +19,63 @@ var hostRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
 
 var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func (d *decoder) config(root *yaml.Node) *Config {
-	c := &Config{}
+// deployKeys are the top-level keys gantry deploy reads: a file with any
+// of them must have app, image and environments.
+var deployKeys = []string{"app", "image", "keep", "ssh", "notify", "hooks", "environments"}
+
+func (d *decoder) document(root *yaml.Node) *File {
+	f := &File{}
 	root = deref(root)
 	if root == nil || isNull(root) {
-		d.errorf(root, "declare app, image and environments", "file is empty")
-		return c
+		d.errorf(root, emptyHint, "file is empty")
+		return f
 	}
+	f.Pos = d.pos(root)
 	var envNode *yaml.Node
-	for _, f := range d.fields(root, "gantry.yml", "app", "image", "keep", "ssh", "notify", "hooks", "environments") {
-		switch f.key {
+	deploys := false
+	for _, fl := range d.fields(root, "gantry.yml", append(deployKeys, "coverage")...) {
+		deploys = deploys || fl.key != "coverage"
+		switch fl.key {
 		case "app":
-			c.App = d.str(f.value, "app")
-			if c.App != "" && !nameRE.MatchString(c.App) {
-				d.errorf(f.value, "use letters, digits, '-', '_' and '.'", "app %q is not a valid name", c.App)
+			f.App = d.str(fl.value, "app")
+			if f.App != "" && !nameRE.MatchString(f.App) {
+				d.errorf(fl.value, "use letters, digits, '-', '_' and '.'", "app %q is not a valid name", f.App)
 			}
 		case "image":
-			c.Image = d.str(f.value, "image")
-			if strings.Contains(c.Image, "@") || strings.HasSuffix(c.Image, ":latest") {
-				d.errorf(f.value, "give the repository only; gantry deploy --tag picks the tag and deploys its digest", "image %q has a tag or digest", c.Image)
+			f.Image = d.str(fl.value, "image")
+			if strings.Contains(f.Image, "@") || strings.HasSuffix(f.Image, ":latest") {
+				d.errorf(fl.value, "give the repository only; gantry deploy --tag picks the tag and deploys its digest", "image %q has a tag or digest", f.Image)
 			}
 		case "keep":
-			c.Keep = d.integer(f.value, "keep", 1, 1000)
+			f.Keep = d.integer(fl.value, "keep", 1, 1000)
 		case "ssh":
-			c.SSH = d.ssh(f.value)
+			f.SSH = d.ssh(fl.value)
 		case "notify":
-			c.Notify = d.notify(f.value)
+			f.Notify = d.notify(fl.value)
 		case "hooks":
-			for _, h := range d.fields(f.value, "hooks", "pre_deploy", "post_deploy") {
+			for _, h := range d.fields(fl.value, "hooks", "pre_deploy", "post_deploy") {
 				if h.key == "pre_deploy" {
-					c.Hooks.PreDeploy = d.strs(h.value, "hooks: pre_deploy")
+					f.Hooks.PreDeploy = d.strs(h.value, "hooks: pre_deploy")
 				} else {
-					c.Hooks.PostDeploy = d.strs(h.value, "hooks: post_deploy")
+					f.Hooks.PostDeploy = d.strs(h.value, "hooks: post_deploy")
 				}
 			}
 		case "environments":
-			envNode = f.value
+			envNode = fl.value
+		case "coverage":
+			f.Coverage = d.coverage(fl.kpos, fl.value)
 		}
 	}
-	if c.App == "" {
+	if !deploys {
+		if f.Coverage == nil && len(d.errs) == 0 {
+			d.errorf(root, emptyHint, "file declares nothing")
+		}
+		return f
+	}
+	if f.App == "" {
 		d.errorf(root, "add app: <name>", "app is missing")
 	}
-	if c.Image == "" {
+	if f.Image == "" {
 		d.errorf(root, "add image: registry.example.com/<app>", "image is missing")
 	}
 	envs := d.fields(envNode, "environments")
@@ -71,18 +86,18 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		}
 		d.errorf(pos, "add environments: {staging: {hosts: [deploy@staging.example.com]}}", "no environments")
 	}
-	for _, f := range envs {
-		if !nameRE.MatchString(f.key) {
-			d.errorf(f.kpos, "use letters, digits, '-', '_' and '.'", "environment %q is not a valid name", f.key)
+	for _, fl := range envs {
+		if !nameRE.MatchString(fl.key) {
+			d.errorf(fl.kpos, "use letters, digits, '-', '_' and '.'", "environment %q is not a valid name", fl.key)
 			continue
 		}
-		c.Environments = append(c.Environments, d.environment(f))
+		f.Environments = append(f.Environments, d.environment(fl))
 	}
-	return c
+	return f
 }
 
-func (d *decoder) ssh(n *yaml.Node) SSHConfig {
-	var s SSHConfig
+func (d *decoder) ssh(n *yaml.Node) SSH {
+	var s SSH
 	for _, f := range d.fields(n, "ssh", "known_hosts", "identity") {
 		if f.key == "known_hosts" {
 			s.KnownHosts = d.str(f.value, "ssh: known_hosts")

@@ -1,4 +1,4 @@
-package deploy
+package gantryfile
 
 import (
 	"time"
@@ -8,7 +8,7 @@ import (
 
 // Defaults of gantry.yml, used when a field is left out.
 const (
-	DefaultConfigFile     = "gantry.yml"
+	DefaultName           = "gantry.yml"
 	DefaultKeep           = 5
 	DefaultHealthInterval = time.Second
 	DefaultHealthTimeout  = 5 * time.Second
@@ -16,26 +16,32 @@ const (
 	DefaultHealthStatus   = 200
 	DefaultObserveEvery   = time.Second
 	DefaultPath           = "/srv/$GANTRY_APP"
-	DefaultNotifyRetries  = 3
-	DefaultNotifyTimeout  = 10 * time.Second
 	DefaultSSHPort        = 22
 )
 
-// Config is gantry.yml: the app, where its image lives, and its
-// environments. String fields may hold $VARIABLES, expanded at deploy time
-// with the release's variables (see Vars).
-type Config struct {
-	// File is the path the config was read from, for messages.
-	File  string
+// File is gantry.yml: the app, where its image lives and its environments
+// (what gantry deploy reads), and the coverage gate (what gantry run
+// reads). String fields of the deploy sections may hold $VARIABLES,
+// expanded at deploy time with the release's variables.
+type File struct {
+	// Name is the path the file was read from, as given to Parse, for
+	// messages.
+	Name string
+	// Pos is the top of the document, where errors about a missing
+	// section point.
+	Pos   pipeline.Pos
 	App   string
 	Image string // repository, without tag: registry.example.com/gardel-backend
 	// Keep is how many releases of an environment keep their images on
 	// the hosts; older ones are pruned.
 	Keep         int
-	SSH          SSHConfig
+	SSH          SSH
 	Notify       Notify
 	Hooks        Hooks
 	Environments []*Environment
+	// Coverage is the coverage gate, nil when the file has no coverage:
+	// section.
+	Coverage *Coverage
 }
 
 // Environment is one deploy target: its hosts and how to roll it.
@@ -57,7 +63,7 @@ type Environment struct {
 	Release   ReleaseCommands
 	Health    []HealthCheck
 	Observe   Observe
-	// Keep overrides Config.Keep for this environment when > 0.
+	// Keep overrides File.Keep for this environment when > 0.
 	Keep int
 	// Variables are passed to compose (for ${NAME} in the compose files)
 	// and to hooks, their values expanded like the rest of gantry.yml.
@@ -100,6 +106,7 @@ const (
 	StopFirst
 )
 
+// String is the strategy as gantry.yml writes it.
 func (s Strategy) String() string {
 	if s == StopFirst {
 		return "stop-first"
@@ -149,8 +156,8 @@ type Observe struct {
 	MaxFailures int
 }
 
-// SSHConfig says how to authenticate hosts and ourselves.
-type SSHConfig struct {
+// SSH says how to authenticate hosts and ourselves.
+type SSH struct {
 	// KnownHosts is the known_hosts file (default ~/.ssh/known_hosts).
 	KnownHosts string
 	// Identity is a private key file; the agent (SSH_AUTH_SOCK) is tried
@@ -191,9 +198,17 @@ type Hooks struct {
 	PostDeploy []string
 }
 
+// HasDeploy reports whether the file declares what gantry deploy needs.
+// Parse makes sure a file that declares any of it declares all of it (app,
+// image and environments), so a file with only a coverage: section has
+// none.
+func (f *File) HasDeploy() bool {
+	return f.App != "" && len(f.Environments) > 0
+}
+
 // Env returns the environment named name, or nil.
-func (c *Config) Env(name string) *Environment {
-	for _, e := range c.Environments {
+func (f *File) Env(name string) *Environment {
+	for _, e := range f.Environments {
 		if e.Name == name {
 			return e
 		}
@@ -202,21 +217,10 @@ func (c *Config) Env(name string) *Environment {
 }
 
 // EnvNames lists the environments in file order.
-func (c *Config) EnvNames() []string {
-	names := make([]string, len(c.Environments))
-	for i, e := range c.Environments {
+func (f *File) EnvNames() []string {
+	names := make([]string, len(f.Environments))
+	for i, e := range f.Environments {
 		names[i] = e.Name
 	}
 	return names
-}
-
-// keep returns how many releases of env keep their images.
-func (c *Config) keep(env *Environment) int {
-	if env.Keep > 0 {
-		return env.Keep
-	}
-	if c.Keep > 0 {
-		return c.Keep
-	}
-	return DefaultKeep
 }

@@ -1,4 +1,4 @@
-package deploy
+package gantryfile
 
 import (
 	"os"
@@ -151,15 +151,40 @@ func TestParseHost(t *testing.T) {
 	}
 }
 
+func FuzzParseHost(f *testing.F) {
+	for _, s := range []string{"deploy@h.example.com", "h:2222", "root@[::1]:22", "@h", "u@h:x", "::1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h, msg := ParseHost(s)
+		if msg != "" {
+			return
+		}
+		// An accepted host formats back to something ParseHost accepts alike.
+		h2, msg2 := ParseHost(h.String())
+		if msg2 != "" || h2.Addr != h.Addr || h2.User != h.User {
+			t.Fatalf("ParseHost(%q) = %+v, but its String %q reads back as %+v (%s)", s, h, h.String(), h2, msg2)
+		}
+	})
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(fullConfig))
 	f.Add([]byte("app: a\nimage: r/a\nenvironments:\n  p:\n    hosts: u@h\n    services: [w]\n"))
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("environments: {p: {<<: [{hosts: h}], services: [{name: b}]}}"))
+	f.Add([]byte("coverage: {minimum: 80%, paths: {'src/**': 90.5, '{a,b}/*.py': 0}, jobs: [test]}\n"))
+	f.Add([]byte("coverage:\n  paths: {'[': 1}\napp: a\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		c, err := Parse("f.yml", src)
-		if err == nil && (c.App == "" || len(c.Environments) == 0) {
-			t.Fatalf("accepted a config without app or environments")
+		if err == nil && c.Coverage == nil && !c.HasDeploy() {
+			t.Fatalf("accepted a file that declares nothing")
+		}
+		if err == nil && (c.App != "" || c.Image != "") && !c.HasDeploy() {
+			t.Fatalf("accepted a deploy section without app or environments")
+		}
+		if err == nil && c.Coverage != nil {
+			checkCoverage(t, c.Coverage)
 		}
 		for _, e := range Errors(err) {
 			if e.Pos.File != "f.yml" {
