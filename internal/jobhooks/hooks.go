@@ -2,7 +2,8 @@
 // scheduler and the files under .gantry: it implements scheduler.Hooks with
 // internal/workspace (a fresh workspace, artifacts restored from the jobs a
 // job depends on, dotenv variables, caches) and internal/report (JUnit test
-// counts, Cobertura line rate, the coverage: regex on the job's log).
+// counts, Cobertura line rate, the coverage: regex on the job's log), and
+// holds each job's coverage to gantry.yml's coverage gate.
 //
 // The scheduler knows nothing of files and the workspace package knows
 // nothing of jobs' lifecycles: this package is the only place both meet, so
@@ -20,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/gantry-ci/gantry/internal/expr"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"github.com/gantry-ci/gantry/internal/logs"
 	"github.com/gantry-ci/gantry/internal/pipeline"
 	"github.com/gantry-ci/gantry/internal/plan"
@@ -50,6 +52,10 @@ type Config struct {
 	// pipeline to take a dependency's artifacts from when the job it names
 	// did not run in this one (a run of selected jobs), or nil.
 	Fallback func(jobSlug string) *workspace.Artifacts
+	// Coverage, when set, is gantry.yml's coverage gate: a job it
+	// applies to whose coverage falls below a minimum fails (see
+	// AfterJob).
+	Coverage *gantryfile.Coverage
 }
 
 // Hooks implements scheduler.Hooks. It is safe for concurrent use by the
@@ -224,6 +230,10 @@ func (h *Hooks) lookup(jc *scheduler.JobContext) expr.Lookup {
 
 // AfterJob implements scheduler.Hooks: it saves artifacts and reports
 // (dotenv included) and caches, and fills in coverage and test counts.
+// Then, if the job succeeded and the coverage gate applies to it, a
+// coverage under a minimum fails it, the reason naming the figure, the
+// minimum and where gantry.yml sets it, and its log shows the paths under
+// their minimum.
 func (h *Hooks) AfterJob(ctx context.Context, jc *scheduler.JobContext, res *scheduler.AttemptResult) error {
 	h.mu.Lock()
 	a := h.attempts[jc]
@@ -241,6 +251,7 @@ func (h *Hooks) AfterJob(ctx context.Context, jc *scheduler.JobContext, res *sch
 	succeeded := res.Status == scheduler.StatusSuccess
 	lookup := h.lookup(jc)
 	var errs []error
+	var cov *report.Coverage
 
 	if spec := j.Spec.Artifacts; spec != nil {
 		saved, err := h.artifacts.Save(ctx, h.Slug(j.Name), jc.Workspace, expandArtifacts(spec, lookup), succeeded, log)
@@ -250,14 +261,24 @@ func (h *Hooks) AfterJob(ctx context.Context, jc *scheduler.JobContext, res *sch
 		case saved.DotenvErr != nil:
 			errs = append(errs, saved.DotenvErr)
 		default:
-			h.readReports(saved, res, log)
+			cov = h.readReports(saved, res, log)
 		}
 	}
+	var figure *float64
 	if a.coverage != nil {
-		if figure, ok := a.coverage.Result(); ok {
-			if pct, err := report.ParsePercent(figure); err == nil {
-				res.Coverage = &pct
+		if s, ok := a.coverage.Result(); ok {
+			if pct, err := report.ParsePercent(s); err == nil {
+				figure, res.Coverage = &pct, &pct
 			}
+		}
+	}
+	if succeeded && gateApplies(h.cfg.Coverage, j) {
+		v := checkCoverage(h.cfg.Coverage, cov, figure)
+		for _, line := range v.lines() {
+			fmt.Fprintln(log, line)
+		}
+		if v.Reason != "" {
+			errs = append(errs, errors.New(v.Reason))
 		}
 	}
 	for i, c := range j.Spec.Cache {
@@ -272,9 +293,10 @@ func (h *Hooks) AfterJob(ctx context.Context, jc *scheduler.JobContext, res *sch
 }
 
 // readReports turns the saved JUnit and Cobertura reports into the
-// attempt's test counts and coverage. A report that does not parse is a
-// warning in the log: GitLab does not fail a job for it either.
-func (h *Hooks) readReports(saved *workspace.Saved, res *scheduler.AttemptResult, log io.Writer) {
+// attempt's test counts and coverage, and returns the Cobertura report
+// for the coverage gate (nil without one). A report that does not parse
+// is a warning in the log: GitLab does not fail a job for it either.
+func (h *Hooks) readReports(saved *workspace.Saved, res *scheduler.AttemptResult, log io.Writer) *report.Coverage {
 	if files := saved.Reports[workspace.ReportJUnit]; len(files) > 0 {
 		sum, err := report.ParseJUnitFiles(files...)
 		if err != nil {
@@ -295,11 +317,13 @@ func (h *Hooks) readReports(saved *workspace.Saved, res *scheduler.AttemptResult
 		cov, err := report.ParseCoberturaFile(files[0])
 		if err != nil {
 			fmt.Fprintf(log, "WARNING: coverage report: %v\n", err)
-			return
+			return nil
 		}
 		pct := cov.Percent()
 		res.Coverage = &pct
+		return cov
 	}
+	return nil
 }
 
 // lookupOf finds a variable's final value: later lists and later entries

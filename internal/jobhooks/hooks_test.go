@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/executor/shell"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"github.com/gantry-ci/gantry/internal/pipeline"
 	"github.com/gantry-ci/gantry/internal/plan"
 	"github.com/gantry-ci/gantry/internal/scheduler"
@@ -31,6 +32,12 @@ func job(name, stage string, idx int, spec pipeline.Job, needs ...string) *plan.
 // run runs jobs with Hooks in a fresh project directory and returns the
 // result, the log per job and the project's .gantry directory.
 func run(t *testing.T, files map[string]string, jobs ...*plan.Job) (*scheduler.Result, map[string]string, *workspace.Dir) {
+	t.Helper()
+	return runGated(t, nil, files, jobs...)
+}
+
+// runGated is run with gantry.yml's coverage gate.
+func runGated(t *testing.T, gate *gantryfile.Coverage, files map[string]string, jobs ...*plan.Job) (*scheduler.Result, map[string]string, *workspace.Dir) {
 	t.Helper()
 	root := t.TempDir()
 	for name, content := range files {
@@ -56,7 +63,7 @@ func run(t *testing.T, files map[string]string, jobs ...*plan.Job) (*scheduler.R
 	for _, j := range jobs {
 		names = append(names, j.Name)
 	}
-	h, err := New(Config{Dir: d, Source: src, PipelineID: "1", Jobs: names, Pinned: []string{"PINNED"}})
+	h, err := New(Config{Dir: d, Source: src, PipelineID: "1", Jobs: names, Pinned: []string{"PINNED"}, Coverage: gate})
 	if err != nil {
 		t.Fatal(err)
 	}
