@@ -104,7 +104,7 @@ func (d *decoder) job(v val, pr Pair) *decodedJob {
 			}
 			d.strList(fv, 1)
 		default:
-			d.errorf(p.KeyPos, suggest(p.Key, jobKeywords), "job %q: unknown keyword %q", pr.Key, p.Key)
+			d.errorf(p.KeyPos, keywordHint(p.Key, jobKeywords), "job %q: unknown keyword %q", pr.Key, p.Key)
 			if s := nearest(p.Key, jobKeywords); s == "script" || s == "trigger" || s == "run" {
 				dj.misspelled = true
 			}

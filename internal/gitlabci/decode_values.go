@@ -304,7 +304,7 @@ func (d *decoder) object(v val, allowed []string) bool {
 	}
 	for _, p := range v.n.Pairs {
 		if !slices.Contains(allowed, p.Key) {
-			d.errorf(p.KeyPos, suggest(p.Key, allowed), "%s: unknown keyword %q", v.path, p.Key)
+			d.errorf(p.KeyPos, keywordHint(p.Key, allowed), "%s: unknown keyword %q", v.path, p.Key)
 		}
 	}
 	return true

@@ -1,6 +1,10 @@
 package gitlabci
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gantry-ci/gantry/internal/suggest"
+)
 
 // applyExtends merges every top-level entry that has extends: with its
 // parents, the way GitLab does (Config::Extendable): parents are merged in
@@ -153,43 +157,6 @@ func indexOf(list []string, s string) int {
 	return 0
 }
 
-// closest returns the name nearest to name by edit distance, or "" when
-// none is close enough to be a plausible typo.
-func closest(name string, names []string) string {
-	best, bestDist := "", -1
-	for _, c := range names {
-		if d := levenshtein(name, c); bestDist < 0 || d < bestDist || (d == bestDist && c < best) {
-			best, bestDist = c, d
-		}
-	}
-	if bestDist < 0 || bestDist > max(2, len(name)/3) {
-		return ""
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		if a == b {
-			return 0
-		}
-		return max(len(a), len(b))
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// closest returns the name nearest to name, or "" when none is a
+// plausible typo of it.
+func closest(name string, names []string) string { return suggest.Nearest(name, names) }

@@ -3,7 +3,8 @@ package plan
 import (
 	"fmt"
 	"slices"
-	"strings"
+
+	"github.com/gantry-ci/gantry/internal/suggest"
 )
 
 // Selection picks some jobs of a plan, as `gantry run --job` does.
@@ -74,14 +75,12 @@ func Select(p *Plan, s Selection) (*Plan, error) {
 
 // nearestJob suggests a job name close to name, for error messages.
 func nearestJob(p *Plan, name string) string {
-	var names []string
-	for _, j := range p.Jobs {
-		if strings.Contains(j.Name, name) || strings.Contains(name, j.Name) {
-			names = append(names, j.Name)
-		}
+	names := make([]string, len(p.Jobs))
+	for i, j := range p.Jobs {
+		names[i] = j.Name
 	}
-	if len(names) == 0 || len(names) > 3 {
-		return ""
+	if s := suggest.Nearest(name, names); s != "" {
+		return " (did you mean " + s + "?)"
 	}
-	return " (did you mean " + strings.Join(names, ", ") + "?)"
+	return ""
 }

@@ -1,13 +1,25 @@
-package gitlabci
+// Package suggest finds the word a user probably meant: the nearest
+// keyword, job or stage name to a typo, for "did you mean ...?" hints.
+package suggest
 
 import "strings"
 
-// editDistance is the optimal string alignment distance between a and b:
+// maxRunes bounds the words compared: the distance is quadratic, and a
+// typo of a keyword is never that long.
+const maxRunes = 128
+
+// Distance is the optimal string alignment distance between a and b:
 // insertions, deletions, substitutions and transpositions of adjacent
 // characters each cost 1, so that the usual typos (`scirpt`, `stgae`)
 // are one edit away from the keyword.
-func editDistance(a, b string) int {
+func Distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
+	if len(ra) > maxRunes || len(rb) > maxRunes {
+		if a == b {
+			return 0
+		}
+		return max(len(ra), len(rb))
+	}
 	// Three rolling rows: two back for transpositions.
 	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
@@ -32,13 +44,14 @@ func editDistance(a, b string) int {
 	return prev[len(rb)]
 }
 
-// nearest returns the candidate closest to name, or "" when none is close
+// Nearest returns the candidate closest to name, or "" when none is close
 // enough to be a plausible typo (about a third of the word may differ).
-func nearest(name string, candidates []string) string {
+// Case is ignored; ties go to the earlier candidate.
+func Nearest(name string, candidates []string) string {
 	lname := strings.ToLower(name)
 	best, bestDist := "", -1
 	for _, c := range candidates {
-		d := editDistance(lname, c)
+		d := Distance(lname, strings.ToLower(c))
 		if bestDist < 0 || d < bestDist {
 			best, bestDist = c, d
 		}
@@ -51,19 +64,10 @@ func nearest(name string, candidates []string) string {
 	// to a reader.
 	if len(lname) >= 3 {
 		for _, c := range candidates {
-			if strings.HasPrefix(c, lname) {
+			if strings.HasPrefix(strings.ToLower(c), lname) {
 				return c
 			}
 		}
 	}
 	return ""
-}
-
-// suggest is the hint for an unknown keyword: the nearest valid one, or
-// the whole list when nothing is close.
-func suggest(name string, candidates []string) string {
-	if s := nearest(name, candidates); s != "" {
-		return "did you mean " + s + "?"
-	}
-	return "valid keywords: " + strings.Join(candidates, ", ")
 }
