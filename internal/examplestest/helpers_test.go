@@ -35,11 +35,22 @@ type ranJob struct {
 	Log      string               `json:"log"`
 }
 
+// TestMain removes the gantry binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if gantryPath != "" {
+		os.RemoveAll(filepath.Dir(gantryPath))
+	}
+	os.Exit(code)
+}
+
 // runGantry runs gantry's command line with --report in dir and returns
 // the report's jobs and their logs.
 func runGantry(t *testing.T, dir string, args ...string) (map[string]ranJob, map[string]string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// Past the slowest pipeline (the rollback's), short of go test's
+	// own limit.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	report := filepath.Join(t.TempDir(), "report.json")
 	args = append(args, "-C", dir, "--quiet", "--report", report)
