@@ -66,6 +66,11 @@ from gitlab-ci-local, its variables files are read too:
 ~/.gitlab-ci-local/variables.yml (see --home), environment scopes
 included.
 
+With a coverage: section in gantry.yml (in the project directory), a job
+whose coverage falls below its minimums fails, with a table of the paths
+under their minimum in its log. Without gantry.yml there is no gate; an
+invalid gantry.yml stops the run (exit 2) before any job starts.
+
 On a terminal, a status board under the output shows each stage's jobs
 and the running ones with their elapsed time; elsewhere (or with
 NO_COLOR) the output is plain lines.
@@ -105,6 +110,10 @@ failed or was canceled, 2 for an invalid pipeline or options.`,
 
 func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, rf *runFlags) error {
 	dir, _, err := ff.locate()
+	if err != nil {
+		return err
+	}
+	gate, err := coverageGate(dir)
 	if err != nil {
 		return err
 	}
@@ -175,6 +184,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	if err != nil {
 		return err
 	}
+	warnUnknownGateJobs(e.stderr, gate, pl.pipeline)
 	markVariables(pl.plan, masked, files)
 	gcl.apply(pl.plan, pinned)
 	if rf.validateDeps {
@@ -208,7 +218,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	}
 	hooks, err := jobhooks.New(jobhooks.Config{
 		Dir: wsDir, Source: src, PipelineID: id, Jobs: all, Pinned: keys(pinned),
-		Fallback: latestArtifacts(wsDir, id, all, p),
+		Fallback: latestArtifacts(wsDir, id, all, p), Coverage: gate,
 	})
 	if err != nil {
 		return err

@@ -121,8 +121,7 @@ func (v verdict) lines() []string {
 	out := slices.Clone(v.Warnings)
 	if len(v.Below) == 0 {
 		if v.Checked > 0 && v.Reason == "" {
-			out = append(out, fmt.Sprintf("Coverage gate: passed, %d %s at or above %s minimum", v.Checked,
-				plural(v.Checked, "figure", "figures"), plural(v.Checked, "its", "their")))
+			out = append(out, fmt.Sprintf("Coverage gate: passed (%d %s met)", v.Checked, plural(v.Checked, "minimum", "minimums")))
 		}
 		return out
 	}

@@ -137,7 +137,7 @@ func TestVerdictLines(t *testing.T) {
 		t.Errorf("lines (-want +got):\n%s", diff)
 	}
 	g.Minimum.Percent, g.Paths[0].Percent = 70, 60
-	want = []string{want[0], "Coverage gate: passed, 3 figures at or above their minimum"}
+	want = []string{want[0], "Coverage gate: passed (3 minimums met)"}
 	if diff := cmp.Diff(want, checkCoverage(g, cov, nil).lines()); diff != "" {
 		t.Errorf("lines when passing (-want +got):\n%s", diff)
 	}
@@ -228,7 +228,7 @@ func TestCoverageGateFailsTheJob(t *testing.T) {
 			t.Errorf("low's log lacks %q:\n%s", w, logs["low"])
 		}
 	}
-	if !strings.Contains(logs["good"], "# Coverage gate: passed, 2 figures at or above their minimum") {
+	if !strings.Contains(logs["good"], "# Coverage gate: passed (2 minimums met)") {
 		t.Errorf("good's log:\n%s", logs["good"])
 	}
 	if strings.Contains(logs["untested"], "Coverage gate") || strings.Contains(logs["broken"], "Coverage gate") {
