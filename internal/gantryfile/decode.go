@@ -1,6 +1,8 @@
 package gantryfile
 
 import (
+	"github.com/gantry-ci/gantry/internal/suggest"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -178,38 +180,12 @@ func contains(list []string, s string) bool {
 
 // hintFor suggests the known key closest to key.
 func hintFor(key string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if dd := editDistance(key, k); dd < bestD {
-			best, bestD = k, dd
-		}
-	}
-	if best != "" {
+	if best := suggest.Nearest(key, known); best != "" {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)
 	return "known keys: " + strings.Join(sorted, ", ")
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func isNull(n *yaml.Node) bool {
