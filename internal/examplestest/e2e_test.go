@@ -57,6 +57,9 @@ func TestGardelEndToEnd(t *testing.T) {
 	t.Cleanup(func() { s.removeImages(good) })
 	ran, logs := s.pipeline(t, "develop")
 	wantJobs(t, ran, logs, map[string]string{"lint": "success", "test": "success", "build": "success", "deploy_staging": "success"})
+	if !strings.Contains(logs["test"], "Coverage gate: passed") {
+		t.Errorf("test's log does not show gantry.yml's coverage gate passed:\n%s", logs["test"])
+	}
 	for _, l := range []string{"Built ", s.repo + ":" + good} {
 		if !strings.Contains(logs["build"], l) {
 			t.Errorf("build's log lacks %q:\n%s", l, logs["build"])

@@ -60,6 +60,10 @@ func runGantry(t *testing.T, dir string, args ...string) (map[string]ranJob, map
 	if err != nil {
 		t.Fatalf("gantry %s: exit %d, no report: %v\n%s", strings.Join(args, " "), code, err, out.String())
 	}
+	// The summary table, as the user sees it.
+	if i := strings.LastIndex(out.String(), "\nJOB "); i >= 0 {
+		t.Logf("gantry run: exit %d\n%s", code, out.String()[i+1:])
+	}
 	var r struct{ Jobs []ranJob }
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatalf("report: %v\n%s", err, data)
