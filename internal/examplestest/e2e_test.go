@@ -57,6 +57,20 @@ func TestGardelEndToEnd(t *testing.T) {
 	t.Cleanup(func() { s.removeImages(good) })
 	ran, logs := s.pipeline(t, "develop")
 	wantJobs(t, ran, logs, map[string]string{"lint": "success", "test": "success", "build": "success", "deploy_staging": "success"})
+	// Where each job ran: lint and test in containers, test with its
+	// services; build and deploy_staging (tagged shell) on this machine.
+	for job, want := range map[string][]string{"lint": {"Using docker image"}, "test": {"Using docker image", "Starting service gantry-test/postgres:latest as ", ", postgres\n", ", redis\n"}} {
+		for _, w := range want {
+			if !strings.Contains(logs[job], w) {
+				t.Errorf("%s's log lacks %q: not in a container?\n%s", job, w, logs[job])
+			}
+		}
+	}
+	for _, job := range []string{"build", "deploy_staging"} {
+		if strings.Contains(logs[job], "docker image") {
+			t.Errorf("%s ran in a container, not on the shell:\n%s", job, logs[job])
+		}
+	}
 	if !strings.Contains(logs["test"], "Coverage gate: passed") {
 		t.Errorf("test's log does not show gantry.yml's coverage gate passed:\n%s", logs["test"])
 	}

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,8 +51,8 @@ func newSite(t *testing.T, reg *registrytest.Registry, sshd *sshtest.Server) *si
 	s := &site{dir: copyGardel(t), repo: reg.Host() + "/gardel/backend", reg: reg, sshd: sshd, hooks: startHookReceiver(t)}
 	stamp := fmt.Sprint(time.Now().UnixNano() % 1e9)
 	srv := t.TempDir()
-	s.staging = &siteEnv{"staging", "staging.gardel.example.com", freePort(t), filepath.Join(srv, "staging"), "gardele2e" + stamp + "staging"}
-	s.production = &siteEnv{"production", "gardel.example.com", freePort(t), filepath.Join(srv, "production"), "gardele2e" + stamp + "prod"}
+	s.staging = &siteEnv{"staging", "staging.gardel.example.com", quietPort(t), filepath.Join(srv, "staging"), "gardele2e" + stamp + "staging"}
+	s.production = &siteEnv{"production", "gardel.example.com", quietPort(t), filepath.Join(srv, "production"), "gardele2e" + stamp + "prod"}
 	t.Cleanup(func() {
 		for _, e := range []*siteEnv{s.staging, s.production} {
 			removeProject(t, e.project)
@@ -119,6 +122,22 @@ func newSite(t *testing.T, reg *registrytest.Registry, sshd *sshtest.Server) *si
 	s.vars = filepath.Join(t.TempDir(), "variables")
 	writeFile(t, s.vars, vars.String())
 	return s
+}
+
+// quietPort returns a free port below Linux's ephemeral range: compose
+// binds it minutes later, and the ports the kernel hands out meanwhile
+// (to the other tests' servers and connections) never collide with it.
+func quietPort(t *testing.T) string {
+	t.Helper()
+	for range 100 {
+		p := strconv.Itoa(20000 + rand.IntN(12000))
+		l, err := net.Listen("tcp", "127.0.0.1:"+p)
+		if err == nil {
+			l.Close()
+			return p
+		}
+	}
+	return freePort(t)
 }
 
 // envFile is the environment's .env.prod, made from .env.prod.example as
