@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # A short pass of every fuzz target (FUZZTIME each, default 3s). The seed
 # corpora already run as unit tests; this explores a little beyond them.
+# A failing input is saved under the package's testdata/fuzz/ by go test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-3s}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for pkg in $(go list ./...); do
   for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
     echo "fuzz: $pkg $target ($fuzztime)"
-    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg" >/dev/null
+    if ! go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg" >"$log" 2>&1; then
+      tail -40 "$log"
+      exit 1
+    fi
   done
 done

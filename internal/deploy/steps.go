@@ -28,7 +28,11 @@ func (s *session) files() []uploadFile {
 	if s.e.EnvFile != "" {
 		ef := expr.Expand(s.e.EnvFile, s.d.vars(s.e, release{}, nil))
 		// Named as in gantry.yml so that the compose files' env_file: finds it.
-		fs = append(fs, uploadFile{local: ef, name: path.Base(filepath.ToSlash(s.e.EnvFile)), mode: 0o600})
+		name := s.e.EnvFileAs
+		if name == "" {
+			name = path.Base(filepath.ToSlash(s.e.EnvFile))
+		}
+		fs = append(fs, uploadFile{local: ef, name: name, mode: 0o600})
 	}
 	return fs
 }

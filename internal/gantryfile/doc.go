@@ -35,7 +35,8 @@
 //	    path: /srv/gardel                     # on the hosts (default /srv/$GANTRY_APP)
 //	    project: gardel                       # compose project (default app-env)
 //	    compose: docker-compose.prod.yml      # uploaded; may use ${IMAGE} (pinned by digest) or ${IMAGE_TAG}
-//	    env_file: .env.prod                   # uploaded with mode 0600, never printed
+//	    env_file: .env.prod                   # uploaded with mode 0600, never printed;
+//	                                          # {from: $CI_FILE_VAR, as: .env.prod} names it on the host
 //	    variables: {WEB_PORT: "8000"}         # for ${NAME} in the compose files
 //	    protected: true                       # gantry deploy needs --approve
 //	    services: [web, worker, {name: beat, strategy: stop-first}]

@@ -55,10 +55,13 @@ type Environment struct {
 	// env file and gantry's state (.gantry/).
 	Path string
 	// Project is the compose project name (default app-env).
-	Project   string
-	Compose   []string // compose files, relative to the repository root
-	EnvFile   string   // uploaded with mode 0600, never printed
-	Protected bool     // needs --approve
+	Project string
+	Compose []string // compose files, relative to the repository root
+	EnvFile string   // uploaded with mode 0600, never printed
+	// EnvFileAs is the env file's name on the host; empty means EnvFile's
+	// base name.
+	EnvFileAs string
+	Protected bool // needs --approve
 	Services  []Service
 	Release   ReleaseCommands
 	Health    []HealthCheck

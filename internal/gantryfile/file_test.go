@@ -110,6 +110,8 @@ func TestParseErrorsHavePositions(t *testing.T) {
 		{"tagged image", strings.Replace(base, "r.example.com/a", "r.example.com/a:latest", 1), "gantry.yml:2:8: image \"r.example.com/a:latest\" has a tag or digest"},
 		{"duplicate service", strings.Replace(base, "[web]", "[web, web]", 1), "gantry.yml:6:21: prod: services: web appears twice"},
 		{"bad notify", base + "notify: {on: [always]}\n", `gantry.yml:7:14: notify: on: unknown result "always"`},
+		{"env_file variable", base + "    env_file: $PROD_ENV\n", `gantry.yml:7:15: prod: env_file "$PROD_ENV" holds a variable, so its name on the host is unknown (write env_file: {from: $PROD_ENV, as: .env.prod})`},
+		{"env_file as path", base + "    env_file: {from: $PROD_ENV, as: conf/.env}\n", `prod: env_file: as must be a plain file name`},
 		{"incomplete email", base + "notify: {email: {server: 'h:25'}}\n", "gantry.yml:7:17: notify: email is incomplete"},
 	}
 	for _, tt := range tests {
@@ -212,5 +214,17 @@ func TestDocExampleParses(t *testing.T) {
 	}
 	if e := c.Env("production"); e == nil || len(e.Hosts) != 2 || len(e.Health) != 2 || !e.Health[1].ViaSSH || c.Notify.Email == nil {
 		t.Errorf("decoded %+v", c)
+	}
+}
+
+func TestEnvFileFromAs(t *testing.T) {
+	src := "app: a\nimage: r.example.com/a\nenvironments:\n  prod:\n    hosts: [u@h]\n    services: [web]\n    env_file: {from: $PROD_ENV, as: .env.prod}\n"
+	f, err := Parse("gantry.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := f.Environments[0]
+	if e.EnvFile != "$PROD_ENV" || e.EnvFileAs != ".env.prod" {
+		t.Errorf("env file %q as %q", e.EnvFile, e.EnvFileAs)
 	}
 }

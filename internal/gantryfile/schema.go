@@ -214,7 +214,29 @@ func (d *decoder) environment(f field) *Environment {
 		case "compose":
 			e.Compose = d.strs(g.value, what)
 		case "env_file":
-			e.EnvFile = d.str(g.value, what)
+			// A path, or {from: $FILE_VARIABLE, as: .env.prod} when the
+			// local file's name is not the one the compose files expect.
+			if n := deref(g.value); n != nil && n.Kind == yaml.MappingNode {
+				for _, f := range d.fields(n, what, "from", "as") {
+					switch f.key {
+					case "from":
+						e.EnvFile = d.str(f.value, what+": from")
+					case "as":
+						e.EnvFileAs = d.str(f.value, what+": as")
+						if strings.ContainsAny(e.EnvFileAs, "/$") {
+							d.errorf(f.value, "give the file name the compose files use, like .env.prod", "%s: as must be a plain file name", what)
+						}
+					}
+				}
+				if e.EnvFile == "" {
+					d.errorf(g.value, "add from: with the local file", "%s: from is required", what)
+				}
+			} else {
+				e.EnvFile = d.str(g.value, what)
+				if strings.Contains(e.EnvFile, "$") {
+					d.errorf(g.value, "write env_file: {from: "+e.EnvFile+", as: .env.prod}", "%s %q holds a variable, so its name on the host is unknown", what, e.EnvFile)
+				}
+			}
 		case "protected":
 			e.Protected = d.boolean(g.value, what)
 		case "services":
