@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
 GANTRY_BENCH_DEPLOY=${1:-3} GANTRY_TEST_REQUIRE=docker,sshd,registry,docker-compose,ssh \
-  go test -count=1 -run '^TestDeployBench$' -v ./internal/deploy/ | grep -E '^(deploy.sh|gantry|ratio)|FAIL|^ok'
+  go test -tags deploybench -count=1 -run '^TestDeployBench$' -v ./internal/deploy/ | grep -E '^(deploy.sh|gantry|ratio)|FAIL|^ok'

@@ -1,3 +1,5 @@
+//go:build deploybench
+
 package deploy_test
 
 import (
@@ -22,11 +24,12 @@ import (
 // (bench/deploy/deploy.sh, run over ssh as the guide's deploy_prod job
 // does) and by the gantry binary, on the same host and stack, alternating
 // v1 and v2 so that each run pulls, migrates and restarts. It is a
-// benchmark, run by bench/deploy.sh with GANTRY_BENCH_DEPLOY=N rounds.
+// benchmark, built only with -tags deploybench: bench/deploy.sh runs it
+// with GANTRY_BENCH_DEPLOY=N rounds (default 3).
 func TestDeployBench(t *testing.T) {
-	rounds, _ := strconv.Atoi(os.Getenv("GANTRY_BENCH_DEPLOY"))
-	if rounds == 0 {
-		t.Skip("a benchmark: run bench/deploy.sh")
+	rounds, err := strconv.Atoi(os.Getenv("GANTRY_BENCH_DEPLOY"))
+	if err != nil || rounds < 1 {
+		rounds = 3
 	}
 	testenv.Require(t, "ssh")
 	r := deploytest.New(t)
