@@ -258,23 +258,12 @@ func TestArtifactDotenvInvalid(t *testing.T) {
 
 func TestArtifactUntracked(t *testing.T) {
 	root := newRepo(t, map[string]string{".gitignore": "*.log\n", "src/a.go": "a"})
-	d, err := Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	src, err := d.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { src.Close() })
-	ws, err := src.Create(ctx, "job")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, src := snapshot(t, root)
+	ws := create(t, src, "job")
 	// What the job produced: untracked, ignored (still taken, as in
 	// GitLab) and excluded.
 	writeFiles(t, ws, map[string]string{"out/bin": "b", "debug.log": "l", "tmp/x": "x"})
+	ctx := context.Background()
 	store := d.Artifacts("1")
 	spec := &pipeline.Artifacts{Untracked: true, Exclude: []string{"tmp/**"}}
 	if _, err := store.Save(ctx, "job", ws, spec, true, nil); err != nil {

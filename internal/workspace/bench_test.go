@@ -37,28 +37,14 @@ func benchRepo(b *testing.B, n int) string {
 // on a 5,000-file repository; the pipeline's one-off snapshot and git
 // template are made before the timer starts.
 func BenchmarkCreateWorkspace(b *testing.B) {
-	root := benchRepo(b, 5000)
-	d, err := Open(root)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	src, err := d.Snapshot(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { src.Close() })
-	if _, err := src.Create(ctx, "warmup"); err != nil {
-		b.Fatal(err)
-	}
+	_, src := snapshot(b, benchRepo(b, 5000))
+	create(b, src, "warmup")
 	i := 0
 	for b.Loop() {
 		// A new slug each time: replacing an old workspace is measured
 		// apart, by BenchmarkRecreateWorkspace.
 		i++
-		if _, err := src.Create(ctx, fmt.Sprintf("job-%d", i)); err != nil {
-			b.Fatal(err)
-		}
+		create(b, src, fmt.Sprintf("job-%d", i))
 	}
 	b.ReportMetric(float64(len(src.Files())), "files")
 }
@@ -66,22 +52,9 @@ func BenchmarkCreateWorkspace(b *testing.B) {
 // BenchmarkRecreateWorkspace makes the same job's workspace again, as the
 // next run does: what the job left is refreshed in place.
 func BenchmarkRecreateWorkspace(b *testing.B) {
-	root := benchRepo(b, 5000)
-	d, err := Open(root)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	src, err := d.Snapshot(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { src.Close() })
+	_, src := snapshot(b, benchRepo(b, 5000))
 	for b.Loop() {
-		ws, err := src.Create(ctx, "job")
-		if err != nil {
-			b.Fatal(err)
-		}
+		ws := create(b, src, "job")
 		// What a build leaves: an output file and a changed source.
 		writeFiles(b, ws, map[string]string{"out/bin": "x", "pkg000/file0000.go": "changed"})
 	}

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,4 +90,31 @@ func tree(t testing.TB, root string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// snapshot opens root's .gantry and snapshots the repository, as a
+// pipeline does; the snapshot is closed when the test ends.
+func snapshot(t testing.TB, root string) (*Dir, *Source) {
+	t.Helper()
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := d.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return d, src
+}
+
+// create makes the workspace of the job with this slug, failing the test
+// on error.
+func create(t testing.TB, src *Source, slug string) string {
+	t.Helper()
+	ws, err := src.Create(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
 }

@@ -38,20 +38,8 @@ func TestCreateWorkspace(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	d, err := Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	src, err := d.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { src.Close() })
-	ws, err := src.Create(ctx, "build-job")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, src := snapshot(t, root)
+	ws := create(t, src, "build-job")
 	if ws != filepath.Join(root, ".gantry", "builds", "build-job") {
 		t.Errorf("workspace at %s", ws)
 	}
@@ -96,11 +84,7 @@ func TestCreateWorkspace(t *testing.T) {
 	if err := os.Chmod(filepath.Join(ws, "src"), 0o500); err != nil {
 		t.Fatal(err)
 	}
-	ws2, err := src.Create(ctx, "build-job")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(want, tree(t, ws2)); diff != "" {
+	if diff := cmp.Diff(want, tree(t, create(t, src, "build-job"))); diff != "" {
 		t.Errorf("recreated workspace (-want +got):\n%s", diff)
 	}
 }
@@ -108,18 +92,8 @@ func TestCreateWorkspace(t *testing.T) {
 func TestCreateWorkspaceOutsideGit(t *testing.T) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{"a.txt": "a", "sub/b.txt": "b", ".git/config": "not a repo"})
-	d, err := Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := d.Snapshot(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := src.Create(context.Background(), "j")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, src := snapshot(t, root)
+	ws := create(t, src, "j")
 	if diff := cmp.Diff(map[string]string{"a.txt": "a", "sub": "/", "sub/b.txt": "b"}, tree(t, ws)); diff != "" {
 		t.Errorf("workspace (-want +got):\n%s", diff)
 	}
@@ -170,19 +144,8 @@ func TestCreateRefreshesInPlace(t *testing.T) {
 		"swap/b.txt":   "b\n",
 		"gone-src.txt": "deleted by the user later\n",
 	})
-	d, err := Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	src, err := d.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := src.Create(ctx, "job")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, src := snapshot(t, root)
+	ws := create(t, src, "job")
 	inode := func(rel string) uint64 {
 		t.Helper()
 		fi, err := os.Lstat(filepath.Join(ws, rel))
@@ -219,9 +182,7 @@ func TestCreateRefreshesInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if ws, err = src.Create(ctx, "job"); err != nil {
-		t.Fatal(err)
-	}
+	ws = create(t, src, "job")
 	if err := src.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -265,20 +226,8 @@ func TestWorkspaceGitRefs(t *testing.T) {
 	git(t, root, "add", "b")
 	git(t, root, "commit", "-q", "-m", "second")
 
-	d, err := Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	src, err := d.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { src.Close() })
-	ws, err := src.Create(ctx, "job")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, src := snapshot(t, root)
+	ws := create(t, src, "job")
 	if got := git(t, ws, "for-each-ref", "--format=%(refname)"); got != "refs/remotes/origin/feature\nrefs/remotes/origin/loose\nrefs/remotes/origin/main\nrefs/tags/v1.0.0\nrefs/tags/v1.1.0" {
 		t.Errorf("refs in the workspace:\n%s", got)
 	}
