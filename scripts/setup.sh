@@ -20,14 +20,20 @@ declare -A need=(
   [docker-compose]=docker-compose
 )
 
+# Root's own commands run as they are; anyone else's through sudo.
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+# sshd and dockerd live in /usr/sbin, which a non-root PATH may lack: without
+# it they would look missing, and be "installed" again on every run.
+PATH="$PATH:/usr/sbin:/sbin"
+
 missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "setup: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -40,8 +46,6 @@ git config --global user.name >/dev/null 2>&1 || git config --global user.name "
 # Docker: start the engine when its socket does not answer, then wait for it.
 # DOCKER_HOST pointing elsewhere means someone else runs the engine.
 if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   log=/var/log/dockerd.log
   $sudo touch "$log" 2>/dev/null || log=/tmp/dockerd.log
   # A dockerd killed without cleaning up leaves its pid file, which stops
