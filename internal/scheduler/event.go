@@ -1,6 +1,10 @@
 package scheduler
 
-import "time"
+import (
+	"time"
+
+	"github.com/gantry-ci/gantry/internal/pipeline"
+)
 
 // Kind says what an Event reports.
 type Kind string
@@ -38,7 +42,7 @@ type Event struct {
 	Stage      string `json:"stage,omitempty"`
 	StageIndex int    `json:"stage_index,omitempty"`
 	// When is the job's resolved when: (on job.created).
-	When string `json:"when,omitempty"`
+	When pipeline.When `json:"when,omitempty"`
 	// Attempt counts from 1; set on job.started, job.log, job.notice and
 	// job.finished.
 	Attempt int    `json:"attempt,omitempty"`

@@ -129,7 +129,7 @@ func (r *run) run(ctx context.Context) *Result {
 	r.ev.emit(Event{Kind: KindPipelineCreated, Time: start, Stages: r.plan.Stages, Status: StatusCreated})
 	for _, st := range r.states {
 		r.ev.emit(Event{Kind: KindJobCreated, Job: st.job.Name, Stage: st.job.Stage, StageIndex: st.job.StageIndex,
-			When: string(effectiveWhen(st.job)), Status: StatusCreated, ExitCode: -1})
+			When: effectiveWhen(st.job), Status: StatusCreated, ExitCode: -1})
 	}
 	for {
 		if ctx.Err() != nil && !r.canceled {

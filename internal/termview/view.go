@@ -60,7 +60,6 @@ type View struct {
 type jobInfo struct {
 	color   string
 	stage   string
-	when    string
 	status  scheduler.Status
 	started time.Time
 	// tail keeps the last lines of output for Quiet, a ring from next.
@@ -107,7 +106,7 @@ func (v *View) Handle(ev scheduler.Event) {
 func (v *View) render(ev scheduler.Event) {
 	switch ev.Kind {
 	case scheduler.KindJobCreated:
-		v.jobs[ev.Job] = &jobInfo{color: palette[len(v.order)%len(palette)], stage: ev.Stage, when: ev.When, status: scheduler.StatusCreated}
+		v.jobs[ev.Job] = &jobInfo{color: palette[len(v.order)%len(palette)], stage: ev.Stage, status: scheduler.StatusCreated}
 		v.order = append(v.order, ev.Job)
 		v.pad = max(v.pad, len(ev.Job))
 		return
