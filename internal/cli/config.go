@@ -28,7 +28,7 @@ func configCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			l, err := ff.load(cmd.Context(), triggerVars(t))
+			l, err := load(cmd.Context(), dir, file, triggerVars(t))
 			if err != nil {
 				return err
 			}

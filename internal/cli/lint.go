@@ -49,7 +49,7 @@ includes, no extends or !reference resolution, no cross-job checks.`,
 				} else {
 					problems = gitlabci.CheckSchema(doc)
 				}
-			} else if _, err := ff.load(cmd.Context(), nil); err != nil {
+			} else if _, err := load(cmd.Context(), dir, file, nil); err != nil {
 				problems = gitlabci.Errors(err)
 			}
 			if asJSON {

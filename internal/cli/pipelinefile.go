@@ -80,13 +80,9 @@ type loaded struct {
 	pipeline  *pipeline.Pipeline
 }
 
-// load resolves and decodes the pipeline file. vars are the CI variables
-// include:rules may test.
-func (f *fileFlags) load(ctx context.Context, vars func(string) (string, bool)) (*loaded, error) {
-	dir, file, err := f.locate()
-	if err != nil {
-		return nil, err
-	}
+// load resolves and decodes the pipeline file that locate found. vars
+// are the CI variables include:rules may test.
+func load(ctx context.Context, dir, file string, vars func(string) (string, bool)) (*loaded, error) {
 	doc, err := gitlabci.Resolve(ctx, gitlabci.Options{Dir: dir, File: file, Vars: vars})
 	if err != nil {
 		return nil, invalid(err)

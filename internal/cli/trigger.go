@@ -58,7 +58,7 @@ func (f *triggerFlags) plan(ctx context.Context, ff *fileFlags) (*planned, error
 	if err != nil {
 		return nil, err
 	}
-	l, err := ff.load(ctx, triggerVars(t))
+	l, err := load(ctx, dir, file, triggerVars(t))
 	if err != nil {
 		return nil, err
 	}
