@@ -1,8 +1,6 @@
 package gantryfile
 
 import (
-	"github.com/gantry-ci/gantry/internal/suggest"
-
 	"bytes"
 	"errors"
 	"fmt"
@@ -10,13 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gantry-ci/gantry/internal/pipeline"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gantry-ci/gantry/internal/pipeline"
+	"github.com/gantry-ci/gantry/internal/suggest"
 )
 
 // maxSize bounds gantry.yml: it is a few hundred lines at most.
@@ -155,27 +155,18 @@ func (d *decoder) fields(n *yaml.Node, what string, known ...string) []field {
 			d.errorf(k, "remove one of them", "%s: key %q appears twice", what, k.Value)
 			continue
 		}
-		if len(known) > 0 && !contains(known, k.Value) {
+		if len(known) > 0 && !slices.Contains(known, k.Value) {
 			d.errorf(k, hintFor(k.Value, known), "%s: unknown key %q", what, k.Value)
 			continue
 		}
 		add(field{key: k.Value, kpos: k, value: v}, false)
 	}
 	for _, f := range merged {
-		if len(known) == 0 || contains(known, f.key) {
+		if len(known) == 0 || slices.Contains(known, f.key) {
 			add(f, false)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // hintFor suggests the known key closest to key.
@@ -183,9 +174,7 @@ func hintFor(key string, known []string) string {
 	if best := suggest.Nearest(key, known); best != "" {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
-	sorted := append([]string(nil), known...)
-	sort.Strings(sorted)
-	return "known keys: " + strings.Join(sorted, ", ")
+	return "known keys: " + strings.Join(slices.Sorted(slices.Values(known)), ", ")
 }
 
 func isNull(n *yaml.Node) bool {
