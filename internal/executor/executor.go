@@ -39,7 +39,10 @@ package executor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"strings"
 )
 
 // Backend prepares the environment a job's steps run in.
@@ -104,6 +107,43 @@ type Job struct {
 	Env []Variable
 	// Log receives the backend's own messages for the job's log.
 	Log io.Writer
+}
+
+// CheckWorkspace reports why Workspace cannot hold the job's steps: it
+// must name an existing directory.
+func (j *Job) CheckWorkspace() error {
+	if j.Workspace == "" {
+		return errors.New("no workspace")
+	}
+	fi, err := os.Stat(j.Workspace)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("workspace %s is not a directory", j.Workspace)
+	}
+	return nil
+}
+
+// HostTempDir is the host directory for the job's file variables: beside
+// the workspace ("<workspace>.tmp", as GitLab does), so that artifacts
+// never pick them up.
+func (j *Job) HostTempDir() string {
+	return strings.TrimRight(j.Workspace, "/") + ".tmp"
+}
+
+// ProcessEnv returns base followed by the job's variables as NAME=VALUE,
+// for a process or container environment. File variables are left out:
+// their value is a path only the script creates.
+func (j *Job) ProcessEnv(base []string) []string {
+	env := make([]string, len(base), len(base)+len(j.Env))
+	copy(env, base)
+	for _, v := range j.Env {
+		if !v.File {
+			env = append(env, v.Name+"="+v.Value)
+		}
+	}
+	return env
 }
 
 // Image is a container image reference with GitLab's image: options.

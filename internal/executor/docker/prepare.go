@@ -37,13 +37,8 @@ func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Sess
 	if log == nil {
 		log = io.Discard
 	}
-	if job.Workspace == "" {
-		return nil, errors.New("prepare docker job: no workspace")
-	}
-	if fi, err := os.Stat(job.Workspace); err != nil {
+	if err := job.CheckWorkspace(); err != nil {
 		return nil, fmt.Errorf("prepare docker job: %w", err)
-	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("prepare docker job: workspace %s is not a directory", job.Workspace)
 	}
 	img := executor.Image{Name: b.cfg.DefaultImage}
 	if job.Image != nil && job.Image.Name != "" {
@@ -65,12 +60,8 @@ func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Sess
 		image:   info.ID,
 		def:     img,
 		paths:   executor.Paths{ProjectDir: dir, TempDir: dir + ".tmp"},
-		hostTmp: strings.TrimRight(job.Workspace, "/") + ".tmp",
-	}
-	for _, v := range job.Env {
-		if !v.File {
-			s.env = append(s.env, v.Name+"="+v.Value)
-		}
+		hostTmp: job.HostTempDir(),
+		env:     job.ProcessEnv(nil),
 	}
 	if err := os.MkdirAll(s.hostTmp, 0o700); err != nil {
 		return nil, fmt.Errorf("prepare docker job: %w", err)

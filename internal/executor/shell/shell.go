@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -71,13 +70,8 @@ func (b *Backend) Name() string { return "shell" }
 // dir for file variables is beside it ("<workspace>.tmp", as GitLab does),
 // created when the job has file variables.
 func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Session, error) {
-	if job.Workspace == "" {
-		return nil, errors.New("prepare shell job: no workspace")
-	}
-	if fi, err := os.Stat(job.Workspace); err != nil {
+	if err := job.CheckWorkspace(); err != nil {
 		return nil, fmt.Errorf("prepare shell job: %w", err)
-	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("prepare shell job: workspace %s is not a directory", job.Workspace)
 	}
 	if job.Log != nil {
 		if job.Image != nil && job.Image.Name != "" {
@@ -87,7 +81,7 @@ func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Sess
 			fmt.Fprintf(job.Log, "Ignoring %d service(s): the shell executor does not start services\n", len(job.Services))
 		}
 	}
-	tmp := strings.TrimRight(job.Workspace, "/") + ".tmp"
+	tmp := job.HostTempDir()
 	// The temp dir is made only when something goes in it: a directory
 	// per job is an inode created and deleted for nothing otherwise.
 	for _, v := range job.Env {
@@ -103,13 +97,7 @@ func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Sess
 		base = os.Environ()
 	}
 	// Variables bash cannot export still reach the job's processes.
-	env := make([]string, len(base), len(base)+len(job.Env))
-	copy(env, base)
-	for _, v := range job.Env {
-		if !v.File {
-			env = append(env, v.Name+"="+v.Value)
-		}
-	}
+	env := job.ProcessEnv(base)
 	return &session{b: b, job: job, tmp: tmp, env: env}, nil
 }
 
