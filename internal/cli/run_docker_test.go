@@ -1,15 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -67,62 +62,19 @@ func TestRunDockerUnknownExecutor(t *testing.T) {
 // in a container: the run stops and its containers and networks go.
 func TestRunDockerCtrlC(t *testing.T) {
 	args := dockerArgs(t)
-	bin := filepath.Join(t.TempDir(), "gantry")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/gantry").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	dir := runProject(t, "sigint", map[string]string{})
-	cmd := exec.Command(bin, append([]string{"run", "-C", dir, "--variable", "PID_FILE=/tmp/pids"}, args...)...)
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	owner := ownerOf(t, cmd.Process.Pid)
-	deadline := time.Now().Add(60 * time.Second)
-	for len(objectsOf(t, owner)) == 0 || !strings.Contains(out.String(), "wait  > $ sleep 300") {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill() // the test failed already; do not leave it running
-			t.Fatalf("job never started:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill() // as above
-		t.Fatalf("gantry did not stop after SIGINT:\n%s", out.String())
-	}
-	if code := cmd.ProcessState.ExitCode(); code != ExitFailed || !strings.Contains(out.String(), "pipeline canceled") {
-		t.Errorf("exit code %d, want 1 and a canceled pipeline:\n%s", code, out.String())
+	var owner string
+	code, out := interruptRun(t, dir, append([]string{"--variable", "PID_FILE=/tmp/pids"}, args...), 60*time.Second, 30*time.Second,
+		func(pid int, out string) bool {
+			owner = ownerOf(t, pid)
+			return len(objectsOf(t, owner)) > 0 && strings.Contains(out, "wait  > $ sleep 300")
+		})
+	if code != ExitFailed || !strings.Contains(out, "pipeline canceled") {
+		t.Errorf("exit code %d, want 1 and a canceled pipeline:\n%s", code, out)
 	}
 	for obj := range objectsOf(t, owner) {
 		t.Errorf("left behind after Ctrl-C: %s", obj)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer a subprocess writes to while the test
-// reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // gantryObjects lists the containers and networks that this test process

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -292,24 +293,38 @@ func TestRunInvalidInput(t *testing.T) {
 // TestRunCtrlC runs the real binary, interrupts it while a job runs, and
 // checks that it stops the job's processes, prints the summary and exits 1.
 func TestRunCtrlC(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "gantry")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/gantry")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	pids := filepath.Join(t.TempDir(), "pids")
 	dir := runProject(t, "sigint", map[string]string{})
-	cmd := exec.Command(bin, "run", "-C", dir, "--variable", "PID_FILE="+pids)
-	var out bytes.Buffer
+	code, out := interruptRun(t, dir, []string{"--variable", "PID_FILE=" + pids}, 20*time.Second, 15*time.Second,
+		func(int, string) bool {
+			b, _ := os.ReadFile(pids)
+			return strings.Count(string(b), "\n") >= 2
+		})
+	if code != ExitFailed {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	for _, w := range []string{"wait  # canceled", "pipeline canceled", "later  test   canceled"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	waitGone(t, pids, 2)
+}
+
+// interruptRun starts the gantry binary on `run -C dir args...`, polls
+// started (given gantry's pid and output so far) for at most startWait,
+// sends SIGINT once it reports the job under way, and returns gantry's
+// exit code and output; gantry must stop within stopWait.
+func interruptRun(t *testing.T, dir string, args []string, startWait, stopWait time.Duration, started func(pid int, out string) bool) (int, string) {
+	t.Helper()
+	cmd := exec.Command(gantryBinary(t), append([]string{"run", "-C", dir}, args...)...)
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if b, _ := os.ReadFile(pids); strings.Count(string(b), "\n") >= 2 {
-			break
-		}
+	deadline := time.Now().Add(startWait)
+	for !started(cmd.Process.Pid, out.String()) {
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill() // the test failed already; do not leave it running
 			t.Fatalf("job never started:\n%s", out.String())
@@ -323,17 +338,28 @@ func TestRunCtrlC(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(15 * time.Second):
+	case <-time.After(stopWait):
 		_ = cmd.Process.Kill() // as above
 		t.Fatalf("gantry did not stop after SIGINT:\n%s", out.String())
 	}
-	if code := cmd.ProcessState.ExitCode(); code != ExitFailed {
-		t.Errorf("exit code %d, want 1", code)
-	}
-	for _, w := range []string{"wait  # canceled", "pipeline canceled", "later  test   canceled"} {
-		if !strings.Contains(out.String(), w) {
-			t.Errorf("output lacks %q:\n%s", w, out.String())
-		}
-	}
-	waitGone(t, pids, 2)
+	return cmd.ProcessState.ExitCode(), out.String()
+}
+
+// lockedBuffer is a bytes.Buffer a subprocess writes to while the test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
