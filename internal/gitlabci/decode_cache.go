@@ -60,10 +60,7 @@ func (d *decoder) cacheItem(v val) (pipeline.Cache, bool) {
 		case "policy":
 			if s, ok := d.str(fv, 1); ok {
 				if !cachePolicyRe.MatchString(s) {
-					hint := "use pull, push or pull-push"
-					if n := nearest(s, []string{"pull", "push", "pull-push"}); n != "" {
-						hint = "did you mean " + n + "?"
-					}
+					hint := didYouMean(s, []string{"pull", "push", "pull-push"}, "use pull, push or pull-push")
 					d.errorf(fv.pos, hint, "%s: unknown policy %q", fv.path, s)
 				} else {
 					c.Policy = s

@@ -28,10 +28,7 @@ func (d *decoder) crossCheck(p *pipeline.Pipeline, jobs []*decodedJob) {
 			if pos.Line == 0 {
 				pos = j.Pos
 			}
-			hint := "add it to stages: (" + strings.Join(p.Stages[1:len(p.Stages)-1], ", ") + ")"
-			if s := nearest(j.Stage, p.Stages); s != "" {
-				hint = "did you mean " + s + "?"
-			}
+			hint := didYouMean(j.Stage, p.Stages, "add it to stages: ("+strings.Join(p.Stages[1:len(p.Stages)-1], ", ")+")")
 			d.errorf(pos, hint, "job %q: stage %q is not declared in stages:", j.Name, j.Stage)
 		}
 	}
@@ -45,12 +42,11 @@ func (d *decoder) crossCheck(p *pipeline.Pipeline, jobs []*decodedJob) {
 				if n.Optional {
 					continue
 				}
-				hint := "add optional: true if the job may be absent"
-				if s := nearest(n.Job, names); s != "" {
-					hint = "did you mean " + s + "?"
-				} else if strings.HasPrefix(n.Job, ".") {
-					hint = "hidden jobs (.name) don't run; need a visible job"
+				otherwise := "add optional: true if the job may be absent"
+				if strings.HasPrefix(n.Job, ".") {
+					otherwise = "hidden jobs (.name) don't run; need a visible job"
 				}
+				hint := didYouMean(n.Job, names, otherwise)
 				d.errorf(n.Pos, hint, "job %q needs %q, which is not a job of this pipeline", j.Name, n.Job)
 				continue
 			}
@@ -84,11 +80,7 @@ func (d *decoder) checkDependencies(dj *decodedJob, byName map[string]*pipeline.
 		pos := dj.deps[i].pos
 		t := byName[dep]
 		if t == nil {
-			hint := ""
-			if s := nearest(dep, names); s != "" {
-				hint = "did you mean " + s + "?"
-			}
-			d.errorf(pos, hint, "job %q depends on %q, which is not a job of this pipeline", j.Name, dep)
+			d.errorf(pos, didYouMean(dep, names, ""), "job %q depends on %q, which is not a job of this pipeline", j.Name, dep)
 			continue
 		}
 		si, ok1 := stageIndex[j.Stage]

@@ -164,11 +164,7 @@ func (d *decoder) enum(v val, allowed ...string) (string, bool) {
 		return "", false
 	}
 	if !slices.Contains(allowed, v.n.Value) {
-		hint := "use one of " + strings.Join(allowed, ", ")
-		if s := nearest(v.n.Value, allowed); s != "" {
-			hint = "did you mean " + s + "?"
-		}
-		d.errorf(v.pos, hint, "%s: unknown value %q", v.path, v.n.Value)
+		d.errorf(v.pos, didYouMean(v.n.Value, allowed, "use one of "+strings.Join(allowed, ", ")), "%s: unknown value %q", v.path, v.n.Value)
 		return "", false
 	}
 	return v.n.Value, true

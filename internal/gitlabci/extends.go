@@ -2,8 +2,6 @@ package gitlabci
 
 import (
 	"strings"
-
-	"github.com/gantry-ci/gantry/internal/suggest"
 )
 
 // applyExtends merges every top-level entry that has extends: with its
@@ -142,10 +140,7 @@ func (e *extender) unknownHint(name string) string {
 			names = append(names, p.Key)
 		}
 	}
-	if n := closest(name, names); n != "" {
-		return "did you mean " + n + "?"
-	}
-	return "define it, or include the file that defines it"
+	return didYouMean(name, names, "define it, or include the file that defines it")
 }
 
 func indexOf(list []string, s string) int {
@@ -156,7 +151,3 @@ func indexOf(list []string, s string) int {
 	}
 	return 0
 }
-
-// closest returns the name nearest to name, or "" when none is a
-// plausible typo of it.
-func closest(name string, names []string) string { return suggest.Nearest(name, names) }

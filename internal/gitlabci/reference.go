@@ -156,15 +156,11 @@ func referencePath(n *Node) ([]string, error) {
 func (rr *refResolver) lookup(n *Node, path []string, text string) (*Node, error) {
 	i, ok := rr.idx[path[0]]
 	if !ok {
-		hint := "define it, or include the file that defines it"
 		names := make([]string, 0, len(rr.doc.Pairs))
 		for _, p := range rr.doc.Pairs {
 			names = append(names, p.Key)
 		}
-		if c := closest(path[0], names); c != "" {
-			hint = "did you mean " + c + "?"
-		}
-		return nil, errorf(n.Pos, hint, "%s could not be found: no job or key %q", text, path[0])
+		return nil, errorf(n.Pos, didYouMean(path[0], names, "define it, or include the file that defines it"), "%s could not be found: no job or key %q", text, path[0])
 	}
 	cur := rr.doc.Pairs[i].Value
 	for j, key := range path[1:] {
@@ -173,15 +169,11 @@ func (rr *refResolver) lookup(n *Node, path []string, text string) (*Node, error
 		}
 		next := cur.Get(key)
 		if next == nil {
-			hint := ""
 			keys := make([]string, 0, len(cur.Pairs))
 			for _, p := range cur.Pairs {
 				keys = append(keys, p.Key)
 			}
-			if c := closest(key, keys); c != "" {
-				hint = "did you mean " + c + "?"
-			}
-			return nil, errorf(n.Pos, hint, "%s could not be found: %s has no key %q", text, strings.Join(path[:j+1], "."), key)
+			return nil, errorf(n.Pos, didYouMean(key, keys, ""), "%s could not be found: %s has no key %q", text, strings.Join(path[:j+1], "."), key)
 		}
 		cur = next
 	}
