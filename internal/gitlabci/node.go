@@ -65,13 +65,8 @@ type Pair struct {
 
 // Get returns the value of key in a Map node, or nil.
 func (n *Node) Get(key string) *Node {
-	if n == nil || n.Kind != Map {
-		return nil
-	}
-	for i := range n.Pairs {
-		if n.Pairs[i].Key == key {
-			return n.Pairs[i].Value
-		}
+	if p := n.Lookup(key); p != nil {
+		return p.Value
 	}
 	return nil
 }
@@ -98,16 +93,6 @@ func (n *Node) Set(key string, keyPos pipeline.Pos, v *Node) {
 		}
 	}
 	n.Pairs = append(n.Pairs, Pair{Key: key, KeyPos: keyPos, Value: v})
-}
-
-// Delete removes key from a Map node.
-func (n *Node) Delete(key string) {
-	for i := range n.Pairs {
-		if n.Pairs[i].Key == key {
-			n.Pairs = append(n.Pairs[:i:i], n.Pairs[i+1:]...)
-			return
-		}
-	}
 }
 
 // Clone returns a deep copy of n.
