@@ -84,17 +84,6 @@ func (n *Node) Lookup(key string) *Pair {
 	return nil
 }
 
-// Set replaces the value of key in a Map node, or appends it.
-func (n *Node) Set(key string, keyPos pipeline.Pos, v *Node) {
-	for i := range n.Pairs {
-		if n.Pairs[i].Key == key {
-			n.Pairs[i].Value = v
-			return
-		}
-	}
-	n.Pairs = append(n.Pairs, Pair{Key: key, KeyPos: keyPos, Value: v})
-}
-
 // Clone returns a deep copy of n.
 func (n *Node) Clone() *Node {
 	if n == nil {
