@@ -163,7 +163,9 @@ type Service struct {
 	Variables []Variable
 }
 
-// Variable is one environment variable.
+// Variable is one environment variable. A File variable's value goes in a
+// file under Paths.TempDir, and the variable holds that file's path, as in
+// GitLab (internal/script writes the file).
 type Variable struct {
 	Name  string
 	Value string

@@ -187,12 +187,8 @@ func (r *run) afterJob(bg context.Context, jc *JobContext, res *AttemptResult, n
 
 // step builds one step's script.
 func (r *run) step(name string, commands []string, p executor.Paths, vars []plan.Variable) *executor.Step {
-	sv := make([]script.Variable, 0, len(vars))
-	for _, v := range vars {
-		sv = append(sv, script.Variable{Name: v.Name, Value: v.Value, File: v.File})
-	}
 	return &executor.Step{Name: name, Script: script.Build(commands, script.Options{
-		Dir: p.ProjectDir, TempDir: p.TempDir, Variables: sv, Color: r.s.cfg.Color,
+		Dir: p.ProjectDir, TempDir: p.TempDir, Variables: executorEnv(vars), Color: r.s.cfg.Color,
 	})}
 }
 

@@ -7,6 +7,8 @@ package script
 import (
 	"path"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/executor"
 )
 
 // GitLab's colours for the "$ command" lines (bold green, then reset).
@@ -15,15 +17,6 @@ const (
 	ansiReset     = "\x1b[0;m"
 )
 
-// Variable is one variable a script exports.
-type Variable struct {
-	Name  string
-	Value string
-	// File variables are written to a file under Options.TempDir; the
-	// variable then holds that file's path, as in GitLab.
-	File bool
-}
-
 // Options says how a script is built.
 type Options struct {
 	// Dir is where the commands run (CI_PROJECT_DIR as the script sees it);
@@ -31,8 +24,11 @@ type Options struct {
 	Dir string
 	// TempDir holds file variables as the script sees it; required when a
 	// variable has File set.
-	TempDir   string
-	Variables []Variable
+	TempDir string
+	// Variables are exported in order. File variables are written to a
+	// file under TempDir; the variable then holds that file's path, as in
+	// GitLab.
+	Variables []executor.Variable
 	// Color echoes commands in GitLab's bold green.
 	Color bool
 	// Trace turns on xtrace (CI_DEBUG_TRACE).

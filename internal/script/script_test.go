@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gantry-ci/gantry/internal/executor"
 )
 
 // runBash feeds script to bash on stdin, as executors do, and returns the
@@ -33,7 +35,7 @@ func TestBuildRunsWithGitLabSemantics(t *testing.T) {
 	tests := []struct {
 		name     string
 		commands []string
-		vars     []Variable
+		vars     []executor.Variable
 		want     string
 		wantCode int
 	}{
@@ -77,13 +79,13 @@ func TestBuildRunsWithGitLabSemantics(t *testing.T) {
 		{
 			name:     "variables quoted safely",
 			commands: []string{`echo "$A|$B|$C"`},
-			vars:     []Variable{{Name: "A", Value: `it's "q" $HOME`}, {Name: "B", Value: "x\ny"}, {Name: "C", Value: ""}, {Name: "bad-name", Value: "v"}},
+			vars:     []executor.Variable{{Name: "A", Value: `it's "q" $HOME`}, {Name: "B", Value: "x\ny"}, {Name: "C", Value: ""}, {Name: "bad-name", Value: "v"}},
 			want:     "$ echo \"$A|$B|$C\"\nit's \"q\" $HOME|x\ny|\n",
 		},
 		{
 			name:     "later variable wins",
 			commands: []string{"echo $V"},
-			vars:     []Variable{{Name: "V", Value: "1"}, {Name: "V", Value: "2"}},
+			vars:     []executor.Variable{{Name: "V", Value: "1"}, {Name: "V", Value: "2"}},
 			want:     "$ echo $V\n2\n",
 		},
 		{
@@ -112,7 +114,7 @@ func TestBuildDirAndFileVariables(t *testing.T) {
 	s := Build([]string{"pwd", `cat "$KEY"`}, Options{
 		Dir:       dir,
 		TempDir:   tmp,
-		Variables: []Variable{{Name: "KEY", Value: "line1\nline2", File: true}},
+		Variables: []executor.Variable{{Name: "KEY", Value: "line1\nline2", File: true}},
 	})
 	got, code := runBash(t, s)
 	want := "$ pwd\n" + dir + "\n$ cat \"$KEY\"\nline1\nline2"

@@ -82,7 +82,7 @@ func newJob(t *testing.T, b *Backend, img string) (*executor.Job, *syncBuffer) {
 }
 
 // step builds a step with the scheduler's script builder.
-func step(p executor.Paths, vars []script.Variable, commands ...string) *executor.Step {
+func step(p executor.Paths, vars []executor.Variable, commands ...string) *executor.Step {
 	return &executor.Step{Name: executor.StepScript, Script: script.Build(commands, script.Options{
 		Dir: p.ProjectDir, TempDir: p.TempDir, Variables: vars,
 	})}

@@ -74,7 +74,7 @@ func TestRunWorkspaceAndVariables(t *testing.T) {
 	if p.ProjectDir != "/builds/group/project" || p.TempDir != "/builds/group/project.tmp" {
 		t.Errorf("Paths() = %+v", p)
 	}
-	vs := []script.Variable{{Name: "GREETING", Value: "hi there"}, {Name: "SECRET_FILE", Value: "s3cret", File: true}}
+	vs := []executor.Variable{{Name: "GREETING", Value: "hi there"}, {Name: "SECRET_FILE", Value: "s3cret", File: true}}
 	var out syncBuffer
 	code, err := s.Run(ctx, step(p, vs,
 		"cat in.txt",

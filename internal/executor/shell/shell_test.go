@@ -160,7 +160,7 @@ func TestFileVariableTempDirRemoved(t *testing.T) {
 	s := prepare(t, &executor.Job{Name: "f"})
 	p := s.Paths()
 	st := &executor.Step{Name: executor.StepScript, Script: script.Build([]string{`cat "$F"`}, script.Options{
-		Dir: p.ProjectDir, TempDir: p.TempDir, Variables: []script.Variable{{Name: "F", Value: "sec", File: true}},
+		Dir: p.ProjectDir, TempDir: p.TempDir, Variables: []executor.Variable{{Name: "F", Value: "sec", File: true}},
 	})}
 	var out bytes.Buffer
 	if code, err := s.Run(context.Background(), st, &out); err != nil || code != 0 || !strings.HasSuffix(out.String(), "sec") {
@@ -179,7 +179,7 @@ func TestLargeScriptFromFile(t *testing.T) {
 	s := prepare(t, &executor.Job{Name: "big"})
 	p := s.Paths()
 	st := &executor.Step{Name: executor.StepScript, Script: script.Build([]string{`echo ${#BIG}`, "cat"}, script.Options{
-		Dir: p.ProjectDir, Variables: []script.Variable{{Name: "BIG", Value: big}},
+		Dir: p.ProjectDir, Variables: []executor.Variable{{Name: "BIG", Value: big}},
 	})}
 	if len(st.Script) <= maxArgScript {
 		t.Fatalf("script of %d bytes is not large", len(st.Script))
