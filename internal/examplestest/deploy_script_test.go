@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -109,7 +108,7 @@ type deployHost struct {
 
 func newHost(t *testing.T, repo string) *deployHost {
 	t.Helper()
-	h := &deployHost{dir: t.TempDir(), port: freePort(t)}
+	h := &deployHost{dir: t.TempDir(), port: strconv.Itoa(testenv.FreePort(t))}
 	for _, f := range []string{"docker-compose.prod.yml", "deploy.sh"} {
 		b, err := os.ReadFile(filepath.Join(gardelDir(t), f))
 		if err != nil {
@@ -212,14 +211,4 @@ func (h *deployHost) logs(t *testing.T, service string) string {
 	cmd.Dir, cmd.Env = h.dir, append(h.env, "IMAGE_TAG=logs")
 	out, _ := cmd.CombinedOutput() // what it printed, error included, is the answer
 	return string(out)
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }

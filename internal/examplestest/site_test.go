@@ -19,6 +19,7 @@ import (
 
 	"github.com/gantry-ci/gantry/internal/registrytest"
 	"github.com/gantry-ci/gantry/internal/sshtest"
+	"github.com/gantry-ci/gantry/internal/testenv"
 )
 
 // site is where the end-to-end test ships Gardel, set up as the example's
@@ -137,7 +138,7 @@ func quietPort(t *testing.T) string {
 			return p
 		}
 	}
-	return freePort(t)
+	return strconv.Itoa(testenv.FreePort(t))
 }
 
 // envFile is the environment's .env.prod, made from .env.prod.example as

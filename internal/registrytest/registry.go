@@ -67,7 +67,7 @@ func Start(t testing.TB) *Registry {
 		t.Skipf("%s not available (%v); set %s=%s to make this a failure", Binary, err, testenv.RequireEnv, Component)
 	}
 	r := &Registry{t: t, dir: t.TempDir()}
-	r.addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
+	r.addr = "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
 	ca, err := writeTLS(r.dir, []string{"127.0.0.1", "localhost"})
 	if err != nil {
 		t.Fatalf("registry TLS: %v", err)
@@ -305,15 +305,4 @@ func (r *Registry) Counts() Counts {
 		}
 	}
 	return c
-}
-
-// freePort asks the kernel for a free TCP port on 127.0.0.1.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -85,7 +85,7 @@ func Start(t testing.TB) *Server {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		port := freePort(t)
+		port := testenv.FreePort(t)
 		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), User: u.Username,
 			Identity: filepath.Join(dir, "id_ed25519"), HostKey: hostPub, dir: dir,
 			KnownHosts: filepath.Join(dir, "known_hosts")}
@@ -182,16 +182,6 @@ func writeFile(t testing.TB, name, data string, mode os.FileMode) {
 	if err := os.WriteFile(name, []byte(data), mode); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 type syncBuffer struct {

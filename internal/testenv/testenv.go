@@ -112,3 +112,15 @@ func pingDocker() error {
 	}
 	return nil
 }
+
+// FreePort asks the kernel for a TCP port free on 127.0.0.1 now, for a
+// server a test starts next.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

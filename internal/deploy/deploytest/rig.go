@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"io"
 	"net"
 	"net/http"
@@ -20,12 +19,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/deploy"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"github.com/gantry-ci/gantry/internal/image"
 	"github.com/gantry-ci/gantry/internal/registrytest"
 	"github.com/gantry-ci/gantry/internal/sshtest"
@@ -113,7 +114,7 @@ func New(t *testing.T) *Rig {
 	}
 	r.HostDir = filepath.Join(t.TempDir(), "srv", "demo")
 	r.Project = fmt.Sprintf("gantrytest%d", time.Now().UnixNano()%1e9)
-	r.WebPort = freePort(t)
+	r.WebPort = strconv.Itoa(testenv.FreePort(t))
 	// The host's compose pulls with these credentials; DOCKER_CONFIG keeps
 	// them out of root's own docker config.
 	dockerConfig := t.TempDir()
@@ -245,17 +246,6 @@ func (r *Rig) cleanup() {
 	if len(refs) > 0 {
 		exec.Command("docker", append([]string{"rmi"}, refs...)...).Run()
 	}
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return p
 }
 
 // HookReceiver is a local JSON webhook endpoint.
