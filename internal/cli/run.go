@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/gitrepo"
@@ -136,7 +139,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		files[v.name] = v.file
 	}
 	for _, kv := range tf.variables {
-		if name, _, ok := cutVar(kv); ok {
+		if name, _, ok := strings.Cut(kv, "="); ok && name != "" {
 			pinned[name], files[name] = true, false
 		}
 	}
@@ -217,7 +220,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		all = append(all, j.Name)
 	}
 	hooks, err := jobhooks.New(jobhooks.Config{
-		Dir: wsDir, Source: src, PipelineID: id, Jobs: all, Pinned: keys(pinned),
+		Dir: wsDir, Source: src, PipelineID: id, Jobs: all, Pinned: slices.Collect(maps.Keys(pinned)),
 		Fallback: latestArtifacts(wsDir, id, all, p), Coverage: gate,
 	})
 	if err != nil {
@@ -355,23 +358,6 @@ func canonicalJobName(p *plan.Plan, name string) string {
 		}
 	}
 	return name
-}
-
-func cutVar(kv string) (string, string, bool) {
-	for i := 0; i < len(kv); i++ {
-		if kv[i] == '=' {
-			return kv[:i], kv[i+1:], i > 0
-		}
-	}
-	return "", "", false
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // terminalWidth is w's width in columns, 0 when unknown.
