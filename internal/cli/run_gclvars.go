@@ -74,19 +74,20 @@ type gclVars struct {
 func loadGCLVariables(home, path string, remote gitrepo.Remote, warn io.Writer) (*gclVars, error) {
 	g := &gclVars{vars: map[string]*gclVar{}}
 	if home != "" {
-		doc, path, err := readYAMLFile(filepath.Join(home, gclHomeFile))
+		user := filepath.Join(home, gclHomeFile)
+		doc, err := readYAMLFile(user)
 		if err != nil {
 			return nil, err
 		}
 		if doc != nil {
 			g.seen = map[string]bool{}
-			if err := g.addHome(doc, path, home, remote, warn); err != nil {
+			if err := g.addHome(doc, user, home, remote, warn); err != nil {
 				return nil, err
 			}
-			g.note(warn, path)
+			g.note(warn, user)
 		}
 	}
-	doc, _, err := readYAMLFile(path)
+	doc, err := readYAMLFile(path)
 	g.seen = map[string]bool{}
 	defer g.note(warn, path)
 	var ye *yamlFileError
@@ -135,29 +136,29 @@ func (e *yamlFileError) Error() string { return e.err.Error() }
 
 // readYAMLFile parses a YAML file into its document's root node; nil
 // without error for a missing or empty file.
-func readYAMLFile(path string) (*yaml.Node, string, error) {
+func readYAMLFile(path string) (*yaml.Node, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, path, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, path, fmt.Errorf("variables file: %w", err)
+		return nil, fmt.Errorf("variables file: %w", err)
 	}
 	if len(b) > maxEnvFile {
-		return nil, path, fmt.Errorf("%s: larger than %d bytes", path, maxEnvFile)
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxEnvFile)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, path, &yamlFileError{fmt.Errorf("%s: %w", path, err)}
+		return nil, &yamlFileError{fmt.Errorf("%s: %w", path, err)}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, path, nil
+		return nil, nil
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return nil, path, nil
+		return nil, nil
 	}
-	return root, path, nil
+	return root, nil
 }
 
 // addHome reads the user file's sections.
