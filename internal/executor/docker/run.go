@@ -96,12 +96,9 @@ func (s *session) Run(ctx context.Context, step *executor.Step, out io.Writer) (
 	case err := <-waitErrC:
 		waitErr = fmt.Errorf("lost the docker engine while the step ran (is dockerd running?): %w", err)
 	case <-ctx.Done():
-		_, waitErr = s.stop(id, waitC, waitErrC)
+		err := s.stop(id, waitC, waitErrC)
 		s.drain(copied, att.Close)
-		if waitErr != nil {
-			return -1, stopped(waitErr)
-		}
-		return -1, stopped(nil)
+		return -1, stopped(err)
 	}
 	copyErr := s.drain(copied, att.Close)
 	if waitErr != nil {
@@ -152,33 +149,34 @@ func (s *session) createStep(ctx context.Context, name string) (string, error) {
 }
 
 // stop sends SIGTERM to the step, SIGKILL after the grace period, and
-// returns once the container has stopped.
-func (s *session) stop(id string, waitC <-chan container.WaitResponse, waitErrC <-chan error) (int, error) {
+// returns once the container has stopped. The exit code of a stopped step
+// means nothing: only an engine failure is returned.
+func (s *session) stop(id string, waitC <-chan container.WaitResponse, waitErrC <-chan error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
 	defer cancel()
 	b := s.b
 	if err := b.cli.ContainerKill(ctx, id, "SIGTERM"); err != nil && !isGone(err) {
-		return -1, engineError(err)
+		return engineError(err)
 	}
 	t := time.NewTimer(b.cfg.KillGrace)
 	defer t.Stop()
 	select {
 	case r := <-waitC:
-		return exitOf(r)
+		return waitError(r)
 	case err := <-waitErrC:
-		return -1, engineError(err)
+		return engineError(err)
 	case <-t.C:
 	}
 	if err := b.cli.ContainerKill(ctx, id, "SIGKILL"); err != nil && !isGone(err) {
-		return -1, engineError(err)
+		return engineError(err)
 	}
 	select {
 	case r := <-waitC:
-		return exitOf(r)
+		return waitError(r)
 	case err := <-waitErrC:
-		return -1, engineError(err)
+		return engineError(err)
 	case <-ctx.Done():
-		return -1, fmt.Errorf("container did not stop after SIGKILL: %w", ctx.Err())
+		return fmt.Errorf("container did not stop after SIGKILL: %w", ctx.Err())
 	}
 }
 
@@ -196,10 +194,18 @@ func (s *session) drain(copied <-chan error, closeStream func()) error {
 }
 
 func exitOf(r container.WaitResponse) (int, error) {
-	if r.Error != nil && r.Error.Message != "" {
-		return -1, fmt.Errorf("wait: %s", r.Error.Message)
+	if err := waitError(r); err != nil {
+		return -1, err
 	}
 	return int(r.StatusCode), nil
+}
+
+// waitError is the engine's error about a wait, nil when there is none.
+func waitError(r container.WaitResponse) error {
+	if r.Error != nil && r.Error.Message != "" {
+		return fmt.Errorf("wait: %s", r.Error.Message)
+	}
+	return nil
 }
 
 // engineError says that the engine, not the job, failed.
