@@ -81,8 +81,11 @@ func (v *View) drawBoard() {
 	if v.stop == nil || len(v.order) == 0 {
 		return
 	}
+	// The width once per draw: it is a system call, and the board is drawn
+	// again after every event.
+	width := v.width()
 	now := v.now()
-	v.boardLine(v.stagesLine(now))
+	v.boardLine(width, v.stagesLine(now))
 	n := 0
 	for _, name := range v.order {
 		info := v.jobs[name]
@@ -95,7 +98,7 @@ func (v *View) drawBoard() {
 		}
 		// The time first: a narrow terminal cuts the end of the line.
 		t := elapsed(now.Sub(info.started))
-		v.boardLine([]segment{
+		v.boardLine(width, []segment{
 			{yellow, " ● "},
 			{"", strings.Repeat(" ", max(0, 6-len(t))) + t + "  "},
 			{info.color, name},
@@ -103,7 +106,7 @@ func (v *View) drawBoard() {
 		})
 	}
 	if n > maxBoardJobs {
-		v.boardLine([]segment{{dim, fmt.Sprintf("   and %d more running", n-maxBoardJobs)}})
+		v.boardLine(width, []segment{{dim, fmt.Sprintf("   and %d more running", n-maxBoardJobs)}})
 	}
 }
 
@@ -112,8 +115,8 @@ type segment struct{ color, text string }
 
 // boardLine writes segments, cut to the terminal's width so that no line
 // wraps (a wrapped line would throw the erase off by one).
-func (v *View) boardLine(segs []segment) {
-	room := v.width() - 1
+func (v *View) boardLine(width int, segs []segment) {
+	room := width - 1
 	for _, s := range segs {
 		if room <= 0 {
 			break
