@@ -384,26 +384,14 @@ func expandAll(s []string, vars expr.Lookup) []string {
 // into notices, one per line.
 func noticeWriter(jc *scheduler.JobContext) *logs.Chunker {
 	return &logs.Chunker{Emit: func(b []byte) {
-		for _, line := range splitLines(b) {
-			if jc.Notice != nil {
-				jc.Notice(line)
-			}
+		if jc.Notice == nil {
+			return
+		}
+		// A chunk is whole lines, or the cut end of a long one.
+		for line := range strings.SplitSeq(strings.TrimSuffix(string(b), "\n"), "\n") {
+			jc.Notice(line)
 		}
 	}}
-}
-
-func splitLines(b []byte) []string {
-	var out []string
-	for len(b) > 0 {
-		i := slices.Index(b, '\n')
-		if i < 0 {
-			out = append(out, string(b))
-			break
-		}
-		out = append(out, string(b[:i]))
-		b = b[i+1:]
-	}
-	return out
 }
 
 func exists(path string) bool {
