@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/gantry-ci/gantry/internal/gitlabci"
+	"github.com/gantry-ci/gantry/internal/gitrepo"
 	"github.com/gantry-ci/gantry/internal/pipeline"
 	"github.com/spf13/pflag"
 )
@@ -56,21 +56,12 @@ func (f *fileFlags) locate() (dir, file string, err error) {
 	if _, err := os.Stat(filepath.Join(dir, file)); err == nil {
 		return dir, file, nil
 	}
-	top, gerr := gitTopLevel(dir)
-	if gerr == nil {
+	if top, gerr := gitrepo.TopLevel(context.Background(), dir); gerr == nil {
 		if _, err := os.Stat(filepath.Join(top, file)); err == nil {
 			return top, file, nil
 		}
 	}
 	return "", "", withCode(ExitInvalid, fmt.Errorf("no %s in %s (use -f FILE or -C DIR)", file, dir))
-}
-
-func gitTopLevel(dir string) (string, error) {
-	out, err := exec.Command("git", "-C", dir, "rev-parse", "--show-toplevel").Output()
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(out)), nil
 }
 
 // loaded is a pipeline file read through the frontend.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -92,18 +91,23 @@ func triggerVars(t plan.Trigger) func(string) (string, bool) {
 
 // trigger builds the plan.Trigger for the project in dir.
 func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trigger, gitrepo.Info, error) {
-	// The file list and the working tree's changes do not depend on what
-	// Read finds: all three run at once, since a local run waits for them
-	// before its first job. Outside a repository the two fail and are
-	// not looked at.
+	// The file list, the working tree's changes and whether --ref is a tag
+	// do not depend on what Read finds: all run at once, since a local run
+	// waits for them before its first job. Outside a repository they fail
+	// and are not looked at.
 	var (
 		wg                sync.WaitGroup
 		files, work       []string
 		filesErr, workErr error
+		tagOnly           bool
 	)
 	wg.Add(2)
 	go func() { defer wg.Done(); files, filesErr = gitrepo.Files(ctx, dir) }()
 	go func() { defer wg.Done(); work, workErr = gitrepo.WorkingChanges(ctx, dir) }()
+	if f.tag == "" && f.ref != "" {
+		wg.Add(1)
+		go func() { defer wg.Done(); tagOnly = isTagOnly(ctx, dir, f.ref) }()
+	}
 	repo, err := gitrepo.Read(ctx, dir)
 	wg.Wait()
 	switch {
@@ -118,7 +122,7 @@ func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trig
 	case f.tag != "":
 		t.Ref, t.Tag = f.tag, true
 	case f.ref != "":
-		t.Tag = isTagOnly(dir, f.ref)
+		t.Tag = tagOnly
 	}
 	if f.project != nil {
 		vars, err := f.project(repo)
@@ -174,17 +178,23 @@ func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trig
 // branch, the last commit; plus uncommitted changes (work, relative to
 // the top directory), since a local run tests the working tree.
 func changedFiles(ctx context.Context, repo gitrepo.Info, dir, ref string, work []string) ([]string, error) {
-	var files []string
-	var err error
-	base := "origin/" + repo.DefaultBranch
-	switch {
-	case ref != repo.DefaultBranch && revExists(dir, base):
-		files, err = gitrepo.Changed(ctx, dir, base, "HEAD", true)
-	case repo.Parent != "":
-		files, err = gitrepo.Changed(ctx, dir, repo.Parent, "HEAD", false)
+	from, mergeBase := repo.Parent, false
+	if ref != repo.DefaultBranch {
+		base := "refs/remotes/origin/" + repo.DefaultBranch
+		have, err := gitrepo.HasRefs(ctx, dir, base)
+		if err != nil {
+			return nil, fmt.Errorf("list changed files: %w", err)
+		}
+		if have[base] {
+			from, mergeBase = base, true
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("list changed files: %w", err)
+	var files []string
+	if from != "" {
+		var err error
+		if files, err = gitrepo.Changed(ctx, dir, from, "HEAD", mergeBase); err != nil {
+			return nil, fmt.Errorf("list changed files: %w", err)
+		}
 	}
 	return relativeTo(repo.Dir, dir, append(files, work...)), nil
 }
@@ -213,11 +223,11 @@ func relativeTo(top, dir string, files []string) []string {
 	return out
 }
 
-func revExists(dir, rev string) bool {
-	return exec.Command("git", "-C", dir, "rev-parse", "--verify", "--quiet", rev).Run() == nil
-}
-
-// isTagOnly reports whether ref names a tag and no branch.
-func isTagOnly(dir, ref string) bool {
-	return revExists(dir, "refs/tags/"+ref) && !revExists(dir, "refs/heads/"+ref)
+// isTagOnly reports whether ref names a tag and no branch. Outside a
+// repository (HasRefs fails) nothing is a tag: the pipeline is planned for
+// a branch, as when the ref is checked against the commit-less defaults.
+func isTagOnly(ctx context.Context, dir, ref string) bool {
+	tag, branch := "refs/tags/"+ref, "refs/heads/"+ref
+	have, err := gitrepo.HasRefs(ctx, dir, tag, branch)
+	return err == nil && have[tag] && !have[branch]
 }

@@ -80,7 +80,7 @@ func Read(ctx context.Context, dir string) (Info, error) {
 	if err != nil {
 		var ge *gitError
 		if errors.As(err, &ge) {
-			if _, terr := git(ctx, dir, "rev-parse", "--show-toplevel"); terr == nil {
+			if _, terr := TopLevel(ctx, dir); terr == nil {
 				return Info{}, fmt.Errorf("read repository %s: %w", dir, ErrNoCommit)
 			}
 		}

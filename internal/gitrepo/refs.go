@@ -1,0 +1,46 @@
+package gitrepo
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// HasRefs reports which of the full ref names (refs/heads/x,
+// refs/tags/x, refs/remotes/origin/x) exist, with one git command. A
+// symbolic ref whose target is missing does not exist, as for git
+// rev-parse --verify.
+func HasRefs(ctx context.Context, dir string, names ...string) (map[string]bool, error) {
+	have := map[string]bool{}
+	if len(names) == 0 {
+		// for-each-ref without a pattern would list every ref.
+		return have, nil
+	}
+	out, err := git(ctx, dir, append([]string{"for-each-ref", "--format=%(refname)"}, names...)...)
+	if err != nil {
+		return nil, fmt.Errorf("read refs: %w", err)
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	// A pattern also matches the refs below it (refs/tags/v1 matches
+	// refs/tags/v1/rc) and may hold glob characters: keep exact names.
+	for _, line := range strings.Split(string(out), "\n") {
+		if want[line] {
+			have[line] = true
+		}
+	}
+	return have, nil
+}
+
+// TopLevel returns the top-level directory of the working copy containing
+// dir; it needs no commit.
+func TopLevel(ctx context.Context, dir string) (string, error) {
+	out, err := git(ctx, dir, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return "", fmt.Errorf("top-level directory: %w", err)
+	}
+	return filepath.FromSlash(strings.TrimSpace(string(out))), nil
+}
