@@ -256,23 +256,10 @@ func (a *Artifacts) Restore(ctx context.Context, ws string, jobs []string, log i
 }
 
 // writeArchiveFile writes the archive to a temporary file and renames it
-// into place, so that no reader ever sees a partial archive.
+// into place, so that no reader ever sees a partial archive. Only gantry
+// reads it: private, as os.CreateTemp made it before.
 func writeArchiveFile(dst string, root *os.Root, entries []string) error {
-	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	err = writeArchive(f, root, entries)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(f.Name()) // best effort: err is what matters
-	}
-	return err
+	return replaceFile(dst, 0o600, func(w io.Writer) error { return writeArchive(w, root, entries) })
 }
 
 // copyOut copies the file rel of root to dst outside it.

@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -79,12 +80,21 @@ func (d *Dir) TempDir(pattern string) (string, error) {
 // writeFileAtomic writes data to a temporary file beside path and renames
 // it over path, so that readers see the old or the new content, never half.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return replaceFile(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// replaceFile is writeFileAtomic for content that write streams to the
+// temporary file (an archive), rather than bytes in memory.
+func replaceFile(path string, perm os.FileMode, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	_, err = f.Write(data)
+	err = write(f)
 	if err == nil {
 		err = f.Chmod(perm)
 	}
