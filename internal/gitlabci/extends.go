@@ -1,6 +1,7 @@
 package gitlabci
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -82,7 +83,7 @@ func (e *extender) resolve(name string, stack []string) (extended, error) {
 			return extended{}, errorf(p.Pos, "extends names a job or a hidden job (.name)", "%s extends %q, which is a %s, not a job", name, p.Value, pv.Kind)
 		}
 		if e.active[p.Value] {
-			chain := append(stack[indexOf(stack, p.Value):len(stack):len(stack)], p.Value)
+			chain := append(stack[slices.Index(stack, p.Value):len(stack):len(stack)], p.Value)
 			return extended{}, errorf(p.Pos, "remove one of the extends in the cycle", "circular dependency in extends: %s", strings.Join(chain, " -> "))
 		}
 		r, err := e.resolve(p.Value, stack)
@@ -141,13 +142,4 @@ func (e *extender) unknownHint(name string) string {
 		}
 	}
 	return didYouMean(name, names, "define it, or include the file that defines it")
-}
-
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return 0
 }
