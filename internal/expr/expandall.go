@@ -2,7 +2,6 @@ package expr
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 )
@@ -46,14 +45,10 @@ func ExpandAll(vars []Var) []Var {
 	for _, v := range list {
 		last[v.Name] = v.Value
 	}
-	lookup := func(name string) (string, bool) {
-		v, ok := last[name]
-		return v, ok
-	}
-	final := map[string]string{}
+	lookup, final := Map(last), map[string]string{}
 	for _, v := range list {
 		if !v.Raw {
-			v.Value = os.Expand(v.Value, func(name string) string { return runnerValue(lookup, name) })
+			v.Value = Expand(v.Value, lookup)
 		}
 		final[v.Name] = v.Value
 	}
