@@ -214,5 +214,5 @@ func elapsed(d time.Duration) string {
 	if d < time.Minute {
 		return fmt.Sprintf("%.1fs", d.Seconds())
 	}
-	return FormatDuration(d)
+	return formatDuration(d)
 }

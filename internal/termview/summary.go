@@ -20,13 +20,13 @@ func (v *View) Summary(res *scheduler.Result, footer string) {
 	for _, j := range res.Jobs {
 		dur, cov, tests := "-", "-", "-"
 		if j.Attempts > 0 {
-			dur = FormatDuration(j.Duration)
+			dur = formatDuration(j.Duration)
 		}
 		if j.Coverage != nil {
 			cov = fmt.Sprintf("%.2f%%", *j.Coverage)
 		}
 		if j.Tests != nil {
-			tests = TestsText(j.Tests)
+			tests = testsText(j.Tests)
 		}
 		note := ""
 		if j.Status != scheduler.StatusSuccess {
@@ -38,7 +38,7 @@ func (v *View) Summary(res *scheduler.Result, footer string) {
 		if j.AfterScriptFailed {
 			note = strings.TrimPrefix(note+"; after_script failed", "; ")
 		}
-		rows = append(rows, []string{j.Name, j.Stage, StatusText(j.Status, j.Failure), dur, cov, tests, note})
+		rows = append(rows, []string{j.Name, j.Stage, statusText(j.Status, j.Failure), dur, cov, tests, note})
 		colors = append(colors, statusColor(j.Status))
 	}
 	width := make([]int, len(header))
@@ -80,7 +80,7 @@ func (v *View) Summary(res *scheduler.Result, footer string) {
 			}
 		}
 	}
-	line := fmt.Sprintf("pipeline %s in %s", status, FormatDuration(res.Duration))
+	line := fmt.Sprintf("pipeline %s in %s", status, formatDuration(res.Duration))
 	v.w.WriteString("\n" + v.paint(bold+statusColor(res.Status), line) + "\n")
 	if footer != "" {
 		v.w.WriteString(footer + "\n")

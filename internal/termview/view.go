@@ -138,7 +138,7 @@ func (v *View) render(ev scheduler.Event) {
 		if !ev.Status.Final() || v.opt.Quiet {
 			return
 		}
-		msg := StatusText(ev.Status, "")
+		msg := statusText(ev.Status, "")
 		if ev.Reason != "" {
 			msg += ": " + ev.Reason
 		}
@@ -208,7 +208,7 @@ func (v *View) finished(ev scheduler.Event) {
 			info.tail, info.next = info.tail[:0], 0
 		}
 	}
-	msg := StatusText(ev.Status, ev.Failure) + " in " + FormatDuration(ev.Duration)
+	msg := statusText(ev.Status, ev.Failure) + " in " + formatDuration(ev.Duration)
 	if ev.Reason != "" && ev.Status != scheduler.StatusSuccess {
 		msg += ": " + ev.Reason
 	}
@@ -216,13 +216,13 @@ func (v *View) finished(ev scheduler.Event) {
 		msg += " (allowed to fail)"
 	}
 	if ev.Retrying {
-		msg = "failed in " + FormatDuration(ev.Duration) + ": " + ev.Reason + "; retrying"
+		msg = "failed in " + formatDuration(ev.Duration) + ": " + ev.Reason + "; retrying"
 	}
 	if ev.Coverage != nil {
 		msg += fmt.Sprintf(", coverage %.2f%%", *ev.Coverage)
 	}
 	if t := ev.Tests; t != nil {
-		msg += ", tests " + TestsText(t)
+		msg += ", tests " + testsText(t)
 	}
 	color := green
 	switch {
@@ -277,9 +277,9 @@ func (v *View) Println(text string) {
 	v.flush()
 }
 
-// StatusText names a final status for people: GitLab's words, with
+// statusText names a final status for people: GitLab's words, with
 // "passed" for success and "timed out" for a job that ran out of time.
-func StatusText(s scheduler.Status, f scheduler.Failure) string {
+func statusText(s scheduler.Status, f scheduler.Failure) string {
 	switch {
 	case s == scheduler.StatusSuccess:
 		return "passed"
@@ -289,8 +289,8 @@ func StatusText(s scheduler.Status, f scheduler.Failure) string {
 	return s.String()
 }
 
-// TestsText summarises test counts: "12 passed, 1 failed, 2 skipped".
-func TestsText(t *scheduler.TestCount) string {
+// testsText summarises test counts: "12 passed, 1 failed, 2 skipped".
+func testsText(t *scheduler.TestCount) string {
 	parts := []string{fmt.Sprintf("%d passed", t.Passed)}
 	if t.Failed > 0 {
 		parts = append(parts, fmt.Sprintf("%d failed", t.Failed))
@@ -304,9 +304,9 @@ func TestsText(t *scheduler.TestCount) string {
 	return strings.Join(parts, ", ")
 }
 
-// FormatDuration prints a duration the way a summary reads best: 120ms,
+// formatDuration prints a duration the way a summary reads best: 120ms,
 // 4.2s, 3m05s.
-func FormatDuration(d time.Duration) string {
+func formatDuration(d time.Duration) string {
 	switch {
 	case d < time.Second:
 		return fmt.Sprintf("%dms", d.Milliseconds())
