@@ -3,9 +3,10 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"sort"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 // composeDetect prints the compose command the host has: the v2 plugin

@@ -1,9 +1,10 @@
 package deploy
 
 import (
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"os/exec"
 	"testing"
+
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 func TestShellQuote(t *testing.T) {

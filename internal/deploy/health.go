@@ -5,12 +5,13 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 // maxHealthBody bounds how much of a response a check reads.

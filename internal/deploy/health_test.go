@@ -3,13 +3,14 @@ package deploy
 import (
 	"context"
 	"errors"
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 func TestJudge(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"net"
 	"net/http"
 	"net/smtp"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 // Event is what a notification says about a release.

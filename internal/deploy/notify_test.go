@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"encoding/json"
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 func TestNotifyRetriesAndFormats(t *testing.T) {

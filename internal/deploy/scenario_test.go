@@ -3,7 +3,6 @@ package deploy_test
 import (
 	"context"
 	"errors"
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/gantry-ci/gantry/internal/deploy"
 	"github.com/gantry-ci/gantry/internal/deploy/deploytest"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 // TestDeployScenarios runs the scenarios 1-4 and 8 in order on one

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/expr"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 // uploadMarker separates the state from the upload's output in the lock's
