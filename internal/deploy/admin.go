@@ -2,17 +2,15 @@ package deploy
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/gantry-ci/gantry/internal/expr"
 )
 
 // primary connects to env's primary host, which holds its lock and log.
 func (d *Deployer) primary(ctx context.Context, env string) (Remote, string, error) {
-	e := d.Config.Env(env)
-	if e == nil {
-		return nil, "", fmt.Errorf("%s: no environment %q (have: %s)", d.Config.File, env, strings.Join(d.Config.EnvNames(), ", "))
+	e, err := d.lookup(env)
+	if err != nil {
+		return nil, "", err
 	}
 	vars := d.vars(e, release{}, nil)
 	hs, err := hosts(e, vars)

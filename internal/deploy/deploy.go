@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 	"io"
 	"os"
 	"os/user"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/expr"
+	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 // Resolver turns an image reference (repository:tag) into the digest of
@@ -83,10 +83,21 @@ func (d *Deployer) who() string {
 	return u + "@" + h
 }
 
-func (d *Deployer) env(o Options) (*gantryfile.Environment, error) {
-	e := d.Config.Env(o.Env)
+// lookup returns the environment named name, or an error listing those
+// there are.
+func (d *Deployer) lookup(name string) (*gantryfile.Environment, error) {
+	e := d.Config.Env(name)
 	if e == nil {
-		return nil, fmt.Errorf("%s: no environment %q (have: %s)", d.Config.File, o.Env, strings.Join(d.Config.EnvNames(), ", "))
+		return nil, fmt.Errorf("%s: no environment %q (have: %s)", d.Config.Name, name, strings.Join(d.Config.EnvNames(), ", "))
+	}
+	return e, nil
+}
+
+// env returns o's environment, refusing a protected one without approval.
+func (d *Deployer) env(o Options) (*gantryfile.Environment, error) {
+	e, err := d.lookup(o.Env)
+	if err != nil {
+		return nil, err
 	}
 	if e.Protected && !o.Approve && !o.DryRun {
 		return nil, fmt.Errorf("%w: %s is protected (%s); add --approve", ErrNotApproved, e.Name, e.Pos)

@@ -12,21 +12,12 @@ const (
 	DefaultNotifyTimeout = 10 * time.Second
 )
 
-// Config is the part of gantry.yml a deploy reads: the app, where its
-// image lives, how to reach the hosts, whom to notify, and the
-// environments. It shares the environments with the File it comes from.
+// Config is gantry.yml known to declare a deploy: the app, where its image
+// lives, how to reach the hosts, whom to notify, and the environments.
+// It shares the environments with the File it comes from; Name is the
+// path the file was read from, for messages.
 type Config struct {
-	// File is the path gantry.yml was read from, for messages.
-	File  string
-	App   string
-	Image string // repository, without tag: registry.example.com/gardel-backend
-	// Keep is how many releases of an environment keep their images on
-	// the hosts; older ones are pruned.
-	Keep         int
-	SSH          gantryfile.SSH
-	Notify       gantryfile.Notify
-	Hooks        gantryfile.Hooks
-	Environments []*gantryfile.Environment
+	gantryfile.File
 }
 
 // NewConfig takes the deploy sections of f. A file without them (one with
@@ -37,8 +28,7 @@ func NewConfig(f *gantryfile.File) (*Config, error) {
 		return nil, &gantryfile.Error{Pos: f.Pos, Msg: "no app, image or environments: nothing to deploy",
 			Hint: "add app, image and environments; see gantry deploy --help"}
 	}
-	return &Config{File: f.Name, App: f.App, Image: f.Image, Keep: f.Keep, SSH: f.SSH,
-		Notify: f.Notify, Hooks: f.Hooks, Environments: f.Environments}, nil
+	return &Config{File: *f}, nil
 }
 
 // Load reads gantry.yml at path and returns its deploy sections.
@@ -58,25 +48,6 @@ func Parse(name string, src []byte) (*Config, error) {
 		return nil, err
 	}
 	return NewConfig(f)
-}
-
-// Env returns the environment named name, or nil.
-func (c *Config) Env(name string) *gantryfile.Environment {
-	for _, e := range c.Environments {
-		if e.Name == name {
-			return e
-		}
-	}
-	return nil
-}
-
-// EnvNames lists the environments in file order.
-func (c *Config) EnvNames() []string {
-	names := make([]string, len(c.Environments))
-	for i, e := range c.Environments {
-		names[i] = e.Name
-	}
-	return names
 }
 
 // keep returns how many releases of env keep their images.
