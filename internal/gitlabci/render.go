@@ -187,12 +187,13 @@ func renderScalar(n *Node) string {
 var nonString = regexp.MustCompile(`^(?i:yes|no|on|off|true|false|null|~)$|^[-+]?(\.?[0-9]|\.(?i:inf|nan))|^0[xob]`)
 
 // quoteIfNeeded returns s bare when YAML reads it back as the same string,
-// else double-quoted.
+// else double-quoted. Go's quoting is valid YAML: every escape strconv.Quote
+// writes (\a \b \f \n \r \t \v \xXX \uXXXX \UXXXXXXXX) is also a YAML one.
 func quoteIfNeeded(s string) string {
 	if plainOK(s) {
 		return s
 	}
-	return doubleQuote(s)
+	return strconv.Quote(s)
 }
 
 // plainOK is a conservative test for a plain (unquoted) block scalar.
@@ -217,34 +218,4 @@ func plainOK(s string) bool {
 		}
 	}
 	return true
-}
-
-// doubleQuote writes s as a YAML double-quoted scalar; YAML's escapes
-// include Go's \n \t \\ \" \xXX \uXXXX \UXXXXXXXX.
-func doubleQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		c, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case c == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case c == '"':
-			b.WriteString(`\"`)
-		case c == '\\':
-			b.WriteString(`\\`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20 || c == 0x7f || !unicode.IsPrint(c):
-			q := strconv.QuoteRuneToASCII(c)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(c)
-		}
-		i += size
-	}
-	b.WriteByte('"')
-	return b.String()
 }
