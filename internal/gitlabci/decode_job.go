@@ -288,10 +288,8 @@ func (d *decoder) inherit(v val, in *pipeline.Inherit) {
 		fv := v.field(*pr)
 		if fv.n != nil && fv.n.Kind == Seq {
 			in.VarsAll = false
-			in.Variables, _ = d.strList(fv, 0)
-			if in.Variables == nil {
-				in.Variables = []string{}
-			}
+			vars, _ := d.strList(fv, 0)
+			in.Variables = nonNilStrings(vars)
 		} else if b, ok := d.boolean(fv); ok {
 			in.VarsAll = b
 		}

@@ -165,10 +165,7 @@ func (d *decoder) changes(v val) *pipeline.Changes {
 		return nil
 	}
 	paths, _ := d.strList(v, 0)
-	if paths == nil {
-		paths = []string{}
-	}
-	return &pipeline.Changes{Paths: paths}
+	return &pipeline.Changes{Paths: nonNilStrings(paths)}
 }
 
 // exists decodes rules:exists (a list of paths or {paths, project, ref}).
