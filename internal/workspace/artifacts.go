@@ -199,12 +199,7 @@ func readDotenvFiles(files []string, lim DotenvLimits) ([]Variable, error) {
 			return nil, err
 		}
 		for _, v := range vars {
-			if i, ok := index[v.Key]; ok {
-				all[i].Value = v.Value
-				continue
-			}
-			index[v.Key] = len(all)
-			all = append(all, v)
+			all = setVariable(all, index, v)
 		}
 	}
 	if len(all) > lim.MaxVariables {

@@ -63,17 +63,24 @@ func ParseDotenv(r io.Reader, name string, lim DotenvLimits) ([]Variable, error)
 		if err := checkKey(key); err != nil {
 			return nil, fmt.Errorf("dotenv report %s:%d: %w", name, lineNo, err)
 		}
-		if i, ok := index[key]; ok {
-			vars[i].Value = value
-			continue
-		}
-		index[key] = len(vars)
-		vars = append(vars, Variable{Key: key, Value: value})
+		vars = setVariable(vars, index, Variable{Key: key, Value: value})
 	}
 	if len(vars) > lim.MaxVariables {
 		return nil, fmt.Errorf("dotenv report %s: %d variables, at most %d are allowed", name, len(vars), lim.MaxVariables)
 	}
 	return vars, nil
+}
+
+// setVariable adds v to vars, whose positions index maps by key, or
+// replaces the value of the variable already there: a later line wins,
+// in the place of the first.
+func setVariable(vars []Variable, index map[string]int, v Variable) []Variable {
+	if i, ok := index[v.Key]; ok {
+		vars[i].Value = v.Value
+		return vars
+	}
+	index[v.Key] = len(vars)
+	return append(vars, v)
 }
 
 func checkKey(key string) error {
