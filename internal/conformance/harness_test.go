@@ -55,6 +55,34 @@ type gclJob struct {
 	Coverage        *string  `json:"coverage"`
 }
 
+// remote is the case's origin URL.
+func (c gclCase) remote() string {
+	if c.Remote != nil {
+		return *c.Remote
+	}
+	return gclRemote
+}
+
+// check runs a check of one invocation as the subtest id and returns how
+// gantry differed from gitlab-ci-local; a difference not explained in
+// exceptions fails the subtest.
+func check(t *testing.T, id string, g gclGolden, exceptions map[string]string, fn func(*testing.T) string) string {
+	t.Helper()
+	var diff string
+	t.Run(id, func(t *testing.T) {
+		diff = fn(t)
+		if diff == "" {
+			return
+		}
+		if reason, ok := exceptions[id]; ok {
+			t.Logf("known difference (%s): %s", reason, diff)
+			return
+		}
+		t.Errorf("%s %q: %s", id, strings.Join(g.BaseArgs, " "), diff)
+	})
+	return diff
+}
+
 // gclCases returns the public cases with their goldens, in public.txt order.
 func gclCases(t *testing.T) []gclCase {
 	t.Helper()
@@ -127,17 +155,13 @@ func prepare(t *testing.T, c gclCase, g gclGolden) string {
 	if out, err := exec.Command("cp", "-a", src+"/.", wd+"/").CombinedOutput(); err != nil {
 		t.Fatalf("copy fixture: %v\n%s", err, out)
 	}
-	remote := gclRemote
-	if c.Remote != nil {
-		remote = *c.Remote
-	}
 	for _, args := range [][]string{
 		{"init", "-q", "-b", "master"},
 		{"config", "user.name", "Testersen"},
 		{"config", "user.email", "test@test.com"},
 		{"add", "-A"},
 		{"commit", "-q", "--no-gpg-sign", "-m", "Commit Title", "-m", "More commit text"},
-		{"remote", "add", "origin", remote},
+		{"remote", "add", "origin", c.remote()},
 		{"update-ref", "refs/remotes/origin/main", "HEAD"},
 		{"symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"},
 	} {
