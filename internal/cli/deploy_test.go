@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,32 +16,6 @@ import (
 	"github.com/gantry-ci/gantry/internal/deploy/deploytest"
 	"github.com/gantry-ci/gantry/internal/registrytest"
 )
-
-var (
-	gantryBinOnce sync.Once
-	gantryBinDir  string
-	gantryBinErr  error
-)
-
-// gantryBinary builds cmd/gantry once per test run, for jobs and signals.
-func gantryBinary(t *testing.T) string {
-	t.Helper()
-	gantryBinOnce.Do(func() {
-		gantryBinDir, gantryBinErr = os.MkdirTemp("", "gantry-bin")
-		if gantryBinErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(gantryBinDir, "gantry"), "../../cmd/gantry").CombinedOutput()
-		if err != nil {
-			gantryBinErr = err
-			t.Logf("%s", out)
-		}
-	})
-	if gantryBinErr != nil {
-		t.Fatalf("build gantry: %v", gantryBinErr)
-	}
-	return filepath.Join(gantryBinDir, "gantry")
-}
 
 // deployRepo turns the rig's repository into what a user has: gantry.yml
 // with the rig's compose project and registry credentials for the host,
@@ -63,21 +36,7 @@ func deployRepo(t *testing.T, r *deploytest.Rig) string {
 			t.Fatal(err)
 		}
 	}
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = r.Repo
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q", "-b", "main")
-	git("add", "-A")
-	git("commit", "-q", "-m", "app")
-	return git("rev-parse", "HEAD")
+	return commitAll(t, r.Repo, "main", "app")
 }
 
 // deployEnv sets the variables gantry.yml and the registry need, as a CI

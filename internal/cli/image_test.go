@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,14 +15,6 @@ import (
 	"github.com/gantry-ci/gantry/internal/registrytest"
 	"github.com/gantry-ci/gantry/internal/testenv"
 )
-
-// gantry runs gantry in-process and returns its exit code and streams.
-func gantry(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code := Main(context.Background(), args, strings.NewReader(""), &out, &errOut)
-	return code, out.String(), errOut.String()
-}
 
 // registryEnv gives the process the variables a GitLab job has for reg.
 func registryEnv(t *testing.T, reg *registrytest.Registry, repo, sha string) {
@@ -69,7 +59,7 @@ func TestImageCommands(t *testing.T) {
 	removeImage(t, tag)
 	ca := "--ca-file=" + reg.CAFile()
 
-	code, out, errOut := gantry(t, "image", "build", "--context", filepath.Join(root, "testdata", "image"),
+	code, out, errOut := run(t, "image", "build", "--context", filepath.Join(root, "testdata", "image"),
 		"--no-cache", "--build-arg", "GREETING="+registrytest.Password, ca)
 	if code != 0 {
 		t.Fatalf("build: exit %d\n%s%s", code, out, errOut)
@@ -78,7 +68,7 @@ func TestImageCommands(t *testing.T) {
 		t.Errorf("build output lacks the masked RUN output or the default tag:\n%s", out)
 	}
 
-	code, out, errOut = gantry(t, "image", "push", ca, "--json")
+	code, out, errOut = run(t, "image", "push", ca, "--json")
 	if code != 0 {
 		t.Fatalf("push: exit %d\n%s%s", code, out, errOut)
 	}
@@ -88,12 +78,12 @@ func TestImageCommands(t *testing.T) {
 	}
 	digest := pushed[0].Digest
 
-	code, out, errOut = gantry(t, "image", "promote", tag, "prod", ca)
+	code, out, errOut = run(t, "image", "promote", tag, "prod", ca)
 	if code != 0 || strings.TrimSpace(out) != digest {
 		t.Fatalf("promote: exit %d, stdout %q (want the digest %s)\n%s", code, out, digest, errOut)
 	}
 
-	code, out, errOut = gantry(t, "image", "inspect", reg.Host()+"/gardel/backend:prod", "--json", ca)
+	code, out, errOut = run(t, "image", "inspect", reg.Host()+"/gardel/backend:prod", "--json", ca)
 	if code != 0 {
 		t.Fatalf("inspect: exit %d\n%s%s", code, out, errOut)
 	}
@@ -122,7 +112,7 @@ func TestImageCommands(t *testing.T) {
 				for k, v := range tt.env {
 					t.Setenv(k, v)
 				}
-				code, out, errOut := gantry(t, tt.args...)
+				code, out, errOut := run(t, tt.args...)
 				if code != tt.code || !strings.Contains(errOut, tt.says) {
 					t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tt.code, tt.says)
 				}
@@ -145,13 +135,8 @@ func TestImagePipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "gantry"), "./cmd/gantry")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// The build job runs the gantry binary.
+	t.Setenv("PATH", filepath.Dir(gantryBinary(t))+string(os.PathListSeparator)+os.Getenv("PATH"))
 	// The job's gantry trusts the test registry's CA as its only root.
 	t.Setenv("SSL_CERT_FILE", reg.CAFile())
 
@@ -167,36 +152,13 @@ func TestImagePipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	files[".gitlab-ci.yml"] = string(src)
-	for n, content := range files {
-		p := filepath.Join(dir, n)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q", "-b", "main")
-	git("add", "-A")
-	git("commit", "-q", "-m", "init")
-	sha := git("rev-parse", "HEAD")
+	dir := writeFiles(t, files)
+	sha := commitAll(t, dir, "main", "init")
 	repo := reg.Host() + "/gardel/backend"
 	removeImage(t, repo+":"+sha)
 
-	code, out, errOut := gantry(t, "run", "-C", dir,
+	code, out, errOut := run(t, "run", "-C", dir,
 		"--variable", "CI_REGISTRY="+reg.Host(),
 		"--variable", "CI_REGISTRY_IMAGE="+repo,
 		"--variable", "CI_REGISTRY_USER="+registrytest.User,

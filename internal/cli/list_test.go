@@ -2,32 +2,11 @@ package cli
 
 import (
 	"encoding/json"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
-
-// gitRepo makes dir a git repository on branch with one commit, and an
-// origin whose default branch is main.
-func gitRepo(t *testing.T, dir, branch string) {
-	t.Helper()
-	for _, args := range [][]string{
-		{"init", "-q", "-b", branch},
-		{"add", "-A"},
-		{"-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"},
-		{"remote", "add", "origin", "git@gitlab.example.com:group/app.git"},
-		{"update-ref", "refs/remotes/origin/main", "HEAD"},
-		{"symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"},
-	} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-}
 
 // The guide's own pipeline (section 10.1), unchanged.
 const guidePipeline = `stages:

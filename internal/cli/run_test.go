@@ -21,30 +21,13 @@ import (
 // as its pipeline file (plus files), and returns its directory.
 func runProject(t *testing.T, name string, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
 	src, err := os.ReadFile(filepath.Join("testdata", "run", name+".gitlab-ci.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	files[".gitlab-ci.yml"] = string(src)
-	for n, content := range files {
-		p := filepath.Join(dir, n)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "init"}} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	dir := writeFiles(t, files)
+	commitAll(t, dir, "main", "init")
 	return dir
 }
 

@@ -41,7 +41,7 @@ app:
 			t.Fatal(err)
 		}
 		gitIn(t, dir, "add", f)
-		gitIn(t, dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", f)
+		gitIn(t, dir, "commit", "-q", "-m", f)
 	}
 	tests := []struct {
 		args []string
