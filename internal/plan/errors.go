@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/gantry-ci/gantry/internal/pipeline"
 )
@@ -17,22 +16,13 @@ type Error struct {
 	Hint string
 }
 
+// Error reads as a pipeline.Error does, the job named before the message.
 func (e *Error) Error() string {
-	var b strings.Builder
-	if s := e.Pos.String(); s != "" {
-		b.WriteString(s)
-		b.WriteString(": ")
-	}
+	msg := e.Msg
 	if e.Job != "" {
-		fmt.Fprintf(&b, "job %q: ", e.Job)
+		msg = fmt.Sprintf("job %q: %s", e.Job, msg)
 	}
-	b.WriteString(e.Msg)
-	if e.Hint != "" {
-		b.WriteString(" (")
-		b.WriteString(e.Hint)
-		b.WriteString(")")
-	}
-	return b.String()
+	return (&pipeline.Error{Pos: e.Pos, Msg: msg, Hint: e.Hint}).Error()
 }
 
 // noPipeline wraps ErrNoPipeline with the reason and where it was decided.
