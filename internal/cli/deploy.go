@@ -40,14 +40,8 @@ func (f *deployFlags) register(fs *pflag.FlagSet) {
 
 // deployer loads gantry.yml and builds the Deployer the commands share.
 func (f *deployFlags) deployer(e *env, jsonOut bool) (*deploy.Deployer, error) {
-	dir := f.dir
-	if dir == "" {
-		var err error
-		if dir, err = os.Getwd(); err != nil {
-			return nil, err
-		}
-	}
-	dir, err := filepath.Abs(dir)
+	// Abs of "" is the working directory.
+	dir, err := filepath.Abs(f.dir)
 	if err != nil {
 		return nil, err
 	}

@@ -32,13 +32,8 @@ func (f *fileFlags) register(fs *pflag.FlagSet) {
 // it. Without -f, a directory with no .gitlab-ci.yml falls back to the root
 // of its git repository, as gitlab-ci-local does.
 func (f *fileFlags) locate() (dir, file string, err error) {
-	dir = f.dir
-	if dir == "" {
-		if dir, err = os.Getwd(); err != nil {
-			return "", "", err
-		}
-	}
-	if dir, err = filepath.Abs(dir); err != nil {
+	// Abs of "" is the working directory.
+	if dir, err = filepath.Abs(f.dir); err != nil {
 		return "", "", err
 	}
 	if f.file != "" {
