@@ -1,7 +1,6 @@
 package examplestest
 
 import (
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -59,7 +58,7 @@ func TestGardelBuildAndDeployScript(t *testing.T) {
 		t.Fatalf("docker rmi: %v\n%s", err, out)
 	}
 
-	host := newHost(t, repo)
+	host := newHost(t, reg, repo)
 	start = time.Now()
 	host.run(t, "bash", "deploy.sh", sha)
 	t.Logf("deploy.sh: %s", time.Since(start).Round(100*time.Millisecond))
@@ -106,7 +105,7 @@ type deployHost struct {
 	port string
 }
 
-func newHost(t *testing.T, repo string) *deployHost {
+func newHost(t *testing.T, reg *registrytest.Registry, repo string) *deployHost {
 	t.Helper()
 	h := &deployHost{dir: t.TempDir(), port: strconv.Itoa(testenv.FreePort(t))}
 	for _, f := range []string{"docker-compose.prod.yml", "deploy.sh"} {
@@ -130,12 +129,9 @@ func newHost(t *testing.T, repo string) *deployHost {
 
 	// Compose pulls with the registry's credentials, kept out of root's
 	// own docker config.
-	dockerConfig := t.TempDir()
-	auth := base64.StdEncoding.EncodeToString([]byte(registrytest.User + ":" + registrytest.Password))
-	writeFile(t, filepath.Join(dockerConfig, "config.json"), fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, strings.Split(repo, "/")[0], auth))
 	h.env = append(os.Environ(),
 		"COMPOSE_PROJECT_NAME=gardeltest"+strconv.FormatInt(time.Now().UnixNano()%1e9, 10),
-		"GARDEL_IMAGE="+repo, "WEB_PORT="+h.port, "DOCKER_CONFIG="+dockerConfig,
+		"GARDEL_IMAGE="+repo, "WEB_PORT="+h.port, "DOCKER_CONFIG="+reg.DockerConfig(t),
 	)
 	t.Cleanup(func() {
 		// IMAGE_TAG only satisfies the file's ${IMAGE_TAG:?}.

@@ -1,7 +1,6 @@
 package examplestest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -63,9 +62,7 @@ func newSite(t *testing.T, reg *registrytest.Registry, sshd *sshtest.Server) *si
 	// A real server logs in to the registry once; this one's compose
 	// reads the credentials from a DOCKER_CONFIG of its own, leaving
 	// root's docker config alone.
-	dockerConfig := t.TempDir()
-	auth := base64.StdEncoding.EncodeToString([]byte(registrytest.User + ":" + registrytest.Password))
-	writeFile(t, filepath.Join(dockerConfig, "config.json"), fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, reg.Host(), auth))
+	dockerConfig := reg.DockerConfig(t)
 
 	// gantry.yml: the README's "adapt it" step, environment by
 	// environment.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -166,6 +167,20 @@ func (r *Registry) Host() string { return r.addr }
 
 // CAFile is the PEM file of the CA that signed the registry's certificate.
 func (r *Registry) CAFile() string { return filepath.Join(r.dir, "ca.crt") }
+
+// DockerConfig writes a docker config directory (for DOCKER_CONFIG)
+// whose config.json logs in to the registry, so that docker and compose
+// pull from it without touching the user's own docker config.
+func (r *Registry) DockerConfig(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte(User + ":" + Password))
+	cfg := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, r.addr, auth)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
 
 // Transport trusts the registry's CA (and nothing else).
 func (r *Registry) Transport() *http.Transport {

@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -115,17 +114,11 @@ func New(t *testing.T) *Rig {
 	r.HostDir = filepath.Join(t.TempDir(), "srv", "demo")
 	r.Project = fmt.Sprintf("gantrytest%d", time.Now().UnixNano()%1e9)
 	r.WebPort = strconv.Itoa(testenv.FreePort(t))
-	// The host's compose pulls with these credentials; DOCKER_CONFIG keeps
-	// them out of root's own docker config.
-	dockerConfig := t.TempDir()
-	auth := base64.StdEncoding.EncodeToString([]byte(registrytest.User + ":" + registrytest.Password))
-	cfg := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, r.Reg.Host(), auth)
-	if err := os.WriteFile(filepath.Join(dockerConfig, "config.json"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// The host's compose pulls with the registry's credentials; DOCKER_CONFIG
+	// keeps them out of root's own docker config.
 	r.Vars = map[string]string{
 		"DEPLOY_HOST": r.SSHD.Host(), "DEPLOY_PATH": r.HostDir, "REGISTRY": r.Reg.Host(),
-		"WEB_PORT": r.WebPort, "DOCKER_CONFIG": dockerConfig,
+		"WEB_PORT": r.WebPort, "DOCKER_CONFIG": r.Reg.DockerConfig(t),
 	}
 	r.RegOpts = []image.Option{
 		image.WithTransport(r.Reg.Transport()),
