@@ -81,18 +81,10 @@ func TestGardelBuildAndDeployScript(t *testing.T) {
 // origin is a GitLab project, and returns the commit's SHA.
 func gitCommit(t *testing.T, dir, branch string) string {
 	t.Helper()
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := gitIn(t, dir)
 	git("init", "-q", "-b", branch)
 	git("add", "-A")
-	git("-c", "user.name=gantry", "-c", "user.email=gantry@example.com", "commit", "-q", "-m", "Gardel")
+	git("commit", "-q", "-m", "Gardel")
 	git("remote", "add", "origin", "git@gitlab.example.com:gardel/backend.git")
 	return git("rev-parse", "HEAD")
 }

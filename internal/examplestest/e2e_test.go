@@ -49,11 +49,7 @@ func TestGardelEndToEnd(t *testing.T) {
 	git := gitIn(t, s.dir)
 
 	// 1. develop: the whole pipeline, staging deployed.
-	git("init", "-q", "-b", "develop")
-	git("add", "-A")
-	git("commit", "-q", "-m", "Gardel")
-	git("remote", "add", "origin", "git@gitlab.example.com:gardel/backend.git")
-	good := git("rev-parse", "HEAD")
+	good := gitCommit(t, s.dir, "develop")
 	t.Cleanup(func() { s.removeImages(good) })
 	ran, logs := s.pipeline(t, "develop")
 	wantJobs(t, ran, logs, map[string]string{"lint": "success", "test": "success", "build": "success", "deploy_staging": "success"})
