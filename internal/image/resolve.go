@@ -17,26 +17,22 @@ import (
 // exist, ErrUnauthorized, ErrTLS, ErrUnknownHost, or ErrUnavailable once
 // transient failures have used up the retry budget.
 func Resolve(ctx context.Context, ref string, opts ...Option) (string, error) {
-	d, err := head(ctx, ref, makeOptions(opts))
+	r, err := parseRef(ref)
+	if err != nil {
+		return "", err
+	}
+	c, err := newRegistryClient(makeOptions(opts), r.Context().RegistryStr())
+	if err != nil {
+		return "", err
+	}
+	d, err := c.head(ctx, r)
 	if err != nil {
 		return "", err
 	}
 	return d.Digest.String(), nil
 }
 
-// head fetches ref's descriptor from its registry.
-func head(ctx context.Context, ref string, o *options) (*v1.Descriptor, error) {
-	r, err := parseRef(ref)
-	if err != nil {
-		return nil, err
-	}
-	c, err := newRegistryClient(o, r.Context().RegistryStr())
-	if err != nil {
-		return nil, err
-	}
-	return c.head(ctx, r)
-}
-
+// head fetches r's descriptor from its registry.
 func (c *registryClient) head(ctx context.Context, r name.Reference) (*v1.Descriptor, error) {
 	var d *v1.Descriptor
 	err := c.do(ctx, "resolve", r, func() error {
