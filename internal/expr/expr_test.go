@@ -123,6 +123,7 @@ func TestParseErrors(t *testing.T) {
 		{"mixed quotes", `$A == "x'`, 7, "unterminated string", ""},
 		{"one-character regexp", `$A =~ /a/`, 7, "invalid regexp literal", "two characters"},
 		{"empty regexp", `$A =~ //`, 7, "invalid regexp literal", ""},
+		{"newline in regexp", "$A =~ /a\nb/", 7, "invalid regexp literal", "one line"},
 		{"unknown flag", `$A =~ /ab/x`, 11, "unexpected 'x'", "flags"},
 		{"invalid RE2", `$A =~ /(?<=a)b/`, 7, "invalid regular expression", "RE2"},
 		{"bad input", `$[[ inputs. ]]`, 1, "invalid input reference", ""},

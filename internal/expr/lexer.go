@@ -154,7 +154,13 @@ func (l *lexer) next() (token, error) {
 				"GitLab needs /re/ with at least two characters, ending with an unescaped /",
 				"invalid regexp literal")
 		}
-		re, _, err := compilePattern(s[:n])
+		re, ok, err := compilePattern(s[:n])
+		if !ok {
+			// The literal scan lets a newline through but GitLab's
+			// RubySyntax check, which builds the regexp, does not.
+			return token{}, l.errorf(start, "a regexp literal must stay on one line",
+				"invalid regexp literal %q", s[:n])
+		}
 		if err != nil {
 			return token{}, l.errorf(start, "GitLab uses RE2 syntax: no backreferences, lookaround or possessive quantifiers",
 				"invalid regular expression %s: %v", s[:n], err)
