@@ -14,7 +14,7 @@ for pkg in $(go list ./...); do
       tail -40 "$log"
       # A found bug always comes with its input written to testdata/fuzz;
       # anything else (a worker lost on a loaded machine) is retried once.
-      if grep -q "failing input written to" "$log"; then
+      if grep -qi "failing input written to" "$log"; then
         exit 1
       fi
       echo "fuzz: $target failed without a failing input; retrying once"
