@@ -9,8 +9,11 @@ import (
 // may itself hold references (up to MaxReferenceDepth levels). A reference
 // that is an item of a list and points to a list is spliced into it, one
 // level, so that script: [!reference [.setup, script], make] is a flat list.
+// GitLab nests such a list instead and flattens it when it reads the key,
+// up to MaxListNesting levels: a splice that hides deeper nesting is
+// refused as GitLab refuses the key.
 func resolveReferences(doc *Node) (*Node, error) {
-	rr := &refResolver{doc: doc, idx: make(map[string]int, len(doc.Pairs)), memo: map[*Node]*Node{}, active: map[*Node]bool{}}
+	rr := &refResolver{doc: doc, idx: make(map[string]int, len(doc.Pairs)), memo: map[*Node]*Node{}, active: map[*Node]bool{}, nesting: map[*Node]int{}}
 	for i, p := range doc.Pairs {
 		rr.idx[p.Key] = i
 	}
@@ -25,6 +28,31 @@ type refResolver struct {
 	memo map[*Node]*Node
 	// active are the references being resolved, to detect cycles.
 	active map[*Node]bool
+	// nesting is, per resolved list, how deep GitLab would see it nested
+	// had its references not been spliced; lists without splices are
+	// measured as they are.
+	nesting map[*Node]int
+}
+
+// MaxListNesting is how deeply GitLab lets lists nest in the keys that
+// flatten them (script:, before_script:, after_script:, stages:), the
+// list itself being the first level.
+const MaxListNesting = 10
+
+// depth is how many levels of lists GitLab would see in n.
+func (rr *refResolver) depth(n *Node) int {
+	if n.Kind != Seq {
+		return 0
+	}
+	if d, ok := rr.nesting[n]; ok {
+		return d
+	}
+	d := 1
+	for _, it := range n.Items {
+		d = max(d, 1+rr.depth(it))
+	}
+	rr.nesting[n] = d
+	return d
 }
 
 // walk returns n with the references under it resolved; depth is the
@@ -55,6 +83,7 @@ func (rr *refResolver) walk(n *Node, depth int) (*Node, error) {
 
 func (rr *refResolver) seq(n *Node, depth int) (*Node, error) {
 	var items []*Node
+	nested := 0 // the deepest spliced list, as GitLab would nest it
 	for i, it := range n.Items {
 		r, err := rr.walk(it, depth)
 		if err != nil {
@@ -67,6 +96,11 @@ func (rr *refResolver) seq(n *Node, depth int) (*Node, error) {
 		}
 		switch {
 		case splice:
+			nested = max(nested, 1+rr.depth(r))
+			if nested > MaxListNesting {
+				return nil, errorf(it.Pos, "reference a shallower list, or list the commands directly",
+					"!reference makes a list nested more than %d levels deep (GitLab: config should be a string or a nested array of strings up to %d levels deep)", MaxListNesting, MaxListNesting)
+			}
 			items = append(items, r.Items...)
 		case items != nil:
 			items = append(items, r)
@@ -77,6 +111,9 @@ func (rr *refResolver) seq(n *Node, depth int) (*Node, error) {
 	}
 	c := *n
 	c.Items = items
+	if nested > 0 {
+		rr.nesting[&c] = max(nested, rr.depth(&Node{Kind: Seq, Items: items}))
+	}
 	return &c, nil
 }
 

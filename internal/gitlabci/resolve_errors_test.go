@@ -37,6 +37,19 @@ func referenceChain(n int) string {
 	return b.String()
 }
 
+// nestedScripts writes .s1 as a list and each .sN as a list holding a
+// !reference to .s(N-1); job's script holds .sn, so GitLab sees its
+// script nested n+1 lists deep.
+func nestedScripts(n int) string {
+	var b strings.Builder
+	b.WriteString(".s1:\n  - echo deep\n")
+	for i := 2; i <= n; i++ {
+		fmt.Fprintf(&b, ".s%d:\n  - !reference [.s%d]\n", i, i-1)
+	}
+	fmt.Fprintf(&b, "job:\n  script:\n    - !reference [.s%d]\n", n)
+	return b.String()
+}
+
 func manyIncludes(n int) string {
 	var b strings.Builder
 	b.WriteString("include:\n")
@@ -251,6 +264,11 @@ func TestResolveErrors(t *testing.T) {
 			pos:   ".gitlab-ci.yml:", msg: "references nest deeper than 10 levels",
 		},
 		{
+			name:  "references nest a script 11 lists deep",
+			files: map[string]string{".gitlab-ci.yml": nestedScripts(10)},
+			pos:   ".gitlab-ci.yml:23:7", msg: "nested more than 10 levels deep",
+		},
+		{
 			name:  "reference into a list",
 			files: map[string]string{".gitlab-ci.yml": "a:\n  script: [x]\nb:\n  script: !reference [a, script, 0]\n"},
 			pos:   ".gitlab-ci.yml:4:11", msg: "a.script is a list, not a map",
@@ -403,6 +421,7 @@ func TestResolveLimitsAtTheEdge(t *testing.T) {
 		{"150 includes", map[string]string{".gitlab-ci.yml": manyIncludes(150), "t.yml": "t: {script: x}\n"}},
 		{"11 levels of extends", map[string]string{".gitlab-ci.yml": extendsChain(10)}},
 		{"10 levels of references", map[string]string{".gitlab-ci.yml": referenceChain(10)}},
+		{"a script 10 lists deep through references", map[string]string{".gitlab-ci.yml": nestedScripts(9)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
