@@ -73,6 +73,17 @@ func TestExpandGitLab(t *testing.T) {
 		{"empty braces stay", "${}", "${}", "${}"},
 		{"lone percent", "100%", "100%", "100%"},
 		{"empty value", "[$EMPTY]", "[]", "[]"},
+		{"plain", "plain", "plain", "plain"},
+		{"two in a row", "$A$B", "alpha$A", "alpha$A"},
+		{"digits and underscores", "$B_2|${B_2}", "|", "$B_2|${B_2}"},
+		{"unterminated brace", "${A", "${A", "${A"},
+		{"shell special is not a name", "$1", "$1", "$1"},
+		{"lone dollar at end", "cost: 5$", "cost: 5$", "cost: 5$"},
+		{"windows unterminated", "%A", "%A", "%A"},
+		{"double percent", "%%A%", "%alpha", "%alpha"},
+		{"path", "ci/$A.yml", "ci/alpha.yml", "ci/alpha.yml"},
+		{"unknown in a path", "ci/$NOPE.yml", "ci/.yml", "ci/$NOPE.yml"},
+		{"escape is the runner's, not GitLab's", "ci/$$A.yml", "ci/$alpha.yml", "ci/$alpha.yml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,6 +94,38 @@ func TestExpandGitLab(t *testing.T) {
 				t.Errorf("ExpandGitLabExisting(%q) = %q, want %q", tt.in, got, tt.existing)
 			}
 		})
+	}
+}
+
+func TestExpandGitLabNested(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		in   string
+		want string
+	}{
+		{"plain value", map[string]string{"A": "x"}, "$A/*.py", "x/*.py"},
+		{"unknown stays", nil, "$NOPE/${NOPE}/%NOPE%", "$NOPE/${NOPE}/%NOPE%"},
+		{"nested", map[string]string{"DIR": "$ROOT/src", "ROOT": "app"}, "$DIR/**", "app/src/**"},
+		{"deeply nested", map[string]string{"A": "${B}1", "B": "%C%2", "C": "3"}, "$A", "321"},
+		{"unknown inside a value is empty", map[string]string{"A": "x$NOPE"}, "$A", "x"},
+		{"escapes inside a value stay", map[string]string{"A": "$$B%%"}, "$A", "$$B%%"},
+		{"empty braces inside a value stay", map[string]string{"A": "a${}b"}, "$A", "a${}b"},
+		{"self reference is empty", map[string]string{"A": "x:$A"}, "$A", "x:"},
+		{"cycle: values as written", map[string]string{"A": "$B", "B": "$A", "C": "$D", "D": "d"}, "$A|$C", "$B|$D"},
+		{"cycle not reached is not seen", map[string]string{"A": "$B", "B": "$A", "C": "$D", "D": "d"}, "$C", "d"},
+		{"no escape at the top", map[string]string{"A": "$B", "B": "b"}, "$$A", "$b"},
+		{"shared dependency", map[string]string{"A": "$C", "B": "$C", "C": "c"}, "$A$B", "cc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ExpandGitLabNested(tt.in, Map(tt.vars)); got != tt.want {
+				t.Errorf("ExpandGitLabNested(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	if got := ExpandGitLabNested("$A", nil); got != "$A" {
+		t.Errorf("nil lookup: %q", got)
 	}
 }
 
@@ -136,17 +179,24 @@ func TestExpandAll(t *testing.T) {
 func TestCheckCycles(t *testing.T) {
 	v := func(name, value string) Var { return Var{Name: name, Value: value} }
 	tests := []struct {
-		name string
-		in   []Var
-		want [][]string
+		name    string
+		in      []Var
+		want    [][]string
+		entries [][]int
+		msg     string
 	}{
-		{"none", []Var{v("A", "$B"), v("B", "x")}, nil},
-		{"self reference is fine", []Var{v("A", "$A")}, nil},
-		{"two", []Var{v("A", "$B"), v("B", "${A}")}, [][]string{{"A", "B"}}},
-		{"raw breaks the cycle", []Var{v("A", "$B"), {Name: "B", Value: "$A", Raw: true}}, nil},
-		{"through an override", []Var{v("A", "1"), v("B", "$A"), v("A", "$B")}, [][]string{{"B", "A"}}},
-		{"two separate", []Var{v("A", "$B"), v("B", "$A"), v("C", "%D%"), v("D", "$C")},
-			[][]string{{"A", "B"}, {"C", "D"}}},
+		{name: "none", in: []Var{v("A", "$B"), v("B", "x")}},
+		{name: "self reference is fine", in: []Var{v("A", "$A")}},
+		{name: "two", in: []Var{v("A", "$B"), v("B", "${A}")}, want: [][]string{{"A", "B"}}, entries: [][]int{{0, 1}},
+			msg: `circular variable reference detected: ["A", "B"]`},
+		{name: "raw breaks the cycle", in: []Var{v("A", "$B"), {Name: "B", Value: "$A", Raw: true}}},
+		{name: "through an override", in: []Var{v("A", "1"), v("B", "$A"), v("A", "$B")},
+			want: [][]string{{"B", "A"}}, entries: [][]int{{1, 2}}, msg: `circular variable reference detected: ["B", "A"]`},
+		{name: "two separate", in: []Var{v("A", "$B"), v("B", "$A"), v("C", "%D%"), v("D", "$C")},
+			want: [][]string{{"A", "B"}, {"C", "D"}}, entries: [][]int{{0, 1}, {2, 3}},
+			msg: `circular variable reference detected: ["A", "B"], ["C", "D"]`},
+		{name: "three with a bystander", in: []Var{v("X", "$A"), v("A", "$B"), v("B", "$C"), v("C", "$A")},
+			want: [][]string{{"A", "B", "C"}}, entries: [][]int{{1, 2, 3}}, msg: `circular variable reference detected: ["A", "B", "C"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,8 +214,11 @@ func TestCheckCycles(t *testing.T) {
 			if diff := cmp.Diff(tt.want, ce.Cycles); diff != "" {
 				t.Errorf("cycles (-want +got):\n%s", diff)
 			}
-			if ce.Error() == "" {
-				t.Error("empty message")
+			if diff := cmp.Diff(tt.entries, ce.Entries); diff != "" {
+				t.Errorf("entries (-want +got):\n%s", diff)
+			}
+			if got := ce.Error(); got != tt.msg {
+				t.Errorf("message %q, want %q", got, tt.msg)
 			}
 		})
 	}

@@ -1,8 +1,9 @@
 package expr
 
 import (
-	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -160,32 +161,48 @@ func gitlabExpand(vars []Var) []Var {
 }
 
 // CycleError reports variables whose references form cycles, which make
-// GitLab skip its expansion step (see ExpandAll).
+// GitLab skip its expansion step (see ExpandAll) and refuse to create a
+// pipeline with the job (Seed::Build#variable_expansion_errors).
 type CycleError struct {
 	// Cycles lists the names in each cycle, in definition order.
 	Cycles [][]string
+	// Entries lists, for each cycle, the indexes in the checked list of
+	// the definitions that take part in it, ascending: where to point a
+	// user.
+	Entries [][]int
 }
 
+// Error is GitLab's message (Collection::Sort#errors), names quoted as
+// Ruby inspects an array.
 func (e *CycleError) Error() string {
 	parts := make([]string, len(e.Cycles))
 	for i, c := range e.Cycles {
-		parts[i] = strings.Join(c, ", ")
+		q := make([]string, len(c))
+		for j, name := range c {
+			q[j] = strconv.Quote(name)
+		}
+		parts[i] = "[" + strings.Join(q, ", ") + "]"
 	}
-	return fmt.Sprintf("circular variable reference: %s", strings.Join(parts, "; "))
+	return "circular variable reference detected: " + strings.Join(parts, ", ")
 }
 
 // CheckCycles returns a *CycleError when the references between vars form a
 // cycle (a variable referring only to itself is not one), nil otherwise.
 func CheckCycles(vars []Var) error {
 	if c := newGraph(vars).cycles(); len(c) > 0 {
-		return &CycleError{Cycles: c}
+		e := &CycleError{Entries: c}
+		for _, idx := range c {
+			e.Cycles = append(e.Cycles, names(vars, idx))
+		}
+		return e
 	}
 	return nil
 }
 
 // cycles returns the strongly connected components of more than one
-// variable, found with Tarjan's algorithm as Ruby's TSort does.
-func (g *graph) cycles() [][]string {
+// variable, found with Tarjan's algorithm as Ruby's TSort does, as sorted
+// indexes into g.vars.
+func (g *graph) cycles() [][]int {
 	n := len(g.vars)
 	index := make([]int, n)
 	low := make([]int, n)
@@ -195,7 +212,7 @@ func (g *graph) cycles() [][]string {
 	}
 	var stack []int
 	next := 0
-	var out [][]string
+	var out [][]int
 	var strong func(int)
 	strong = func(v int) {
 		index[v], low[v] = next, next
@@ -224,7 +241,8 @@ func (g *graph) cycles() [][]string {
 			}
 		}
 		if len(comp) > 1 {
-			out = append(out, names(g.vars, comp))
+			slices.Sort(comp)
+			out = append(out, comp)
 		}
 	}
 	for v := range n {
@@ -235,18 +253,15 @@ func (g *graph) cycles() [][]string {
 	return out
 }
 
-// names lists the distinct names of the given entries in definition order.
+// names lists the distinct names of the given entries (sorted indexes) in
+// definition order.
 func names(vars []Var, idx []int) []string {
-	in := map[int]bool{}
-	for _, i := range idx {
-		in[i] = true
-	}
 	var out []string
 	seen := map[string]bool{}
-	for i, v := range vars {
-		if in[i] && !seen[v.Name] {
-			seen[v.Name] = true
-			out = append(out, v.Name)
+	for _, i := range idx {
+		if name := vars[i].Name; !seen[name] {
+			seen[name] = true
+			out = append(out, name)
 		}
 	}
 	return out

@@ -79,6 +79,7 @@ func FuzzExpand(f *testing.F) {
 				t.Fatalf("Expand(%q) = %q without any $", s, got)
 			}
 			ExpandGitLab(s, vars)
+			ExpandGitLabNested(s, vars)
 		}
 		list := []Var{{Name: "A", Value: a}, {Name: "B", Value: b}, {Name: "C", Value: c}, {Name: "A", Value: b + c}}
 		out := ExpandAll(list)
