@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,7 @@ func ParseDocuments(file string, src []byte) ([]*Node, error) {
 		return nil, errorf(posAtOffset(file, src, i), "", "file is not text (it contains a NUL byte)")
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
+	deco := scanDecorators(file, src)
 	var docs []*Node
 	for {
 		var yn yaml.Node
@@ -45,7 +47,7 @@ func ParseDocuments(file string, src []byte) ([]*Node, error) {
 		if err != nil {
 			return nil, yamlError(file, err)
 		}
-		c := converter{file: file, sizes: map[*yaml.Node]int{}}
+		c := converter{file: file, sizes: map[*yaml.Node]int{}, deco: deco}
 		n, err := c.convert(&yn, 0)
 		if err != nil {
 			return nil, err
@@ -83,6 +85,9 @@ type converter struct {
 	// of aliases is measured without being expanded.
 	sizes map[*yaml.Node]int
 	done  map[*yaml.Node]*Node
+	// deco are gitlab-ci-local's job decorators (decorators.go); nil
+	// when the file has none.
+	deco *decorations
 }
 
 func (c *converter) pos(y *yaml.Node) pipeline.Pos {
@@ -220,16 +225,24 @@ func (c *converter) mapping(y *yaml.Node, depth int) (*Node, error) {
 		if k.Kind != yaml.ScalarNode {
 			return nil, errorf(c.pos(k), "quote the key", "map keys must be plain scalars")
 		}
-		if explicit[k.Value] {
-			return nil, errorf(c.pos(k), "remove one of them", "key %q is defined twice in this map", k.Value)
+		if depth == 0 {
+			c.deco.mark(k, v)
 		}
-		explicit[k.Value] = true
 		vn, err := c.convert(v, depth+1)
 		if err != nil {
 			return nil, err
 		}
+		if explicit[k.Value] {
+			// GitLab's YAML loader keeps the last value of a key written
+			// twice, in the place of the first.
+			i := slices.IndexFunc(n.Pairs, func(p Pair) bool { return p.Key == k.Value })
+			n.Pairs[i] = Pair{Key: k.Value, KeyPos: c.pos(k), Value: vn}
+			continue
+		}
+		explicit[k.Value] = true
 		n.Pairs = append(n.Pairs, Pair{Key: k.Value, KeyPos: c.pos(k), Value: vn})
 	}
+	c.deco.apply(y, n, explicit)
 	// YAML merge: explicit keys win, then earlier merged maps win over later ones.
 	for _, m := range merged {
 		for _, p := range m.Pairs {
