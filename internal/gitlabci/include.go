@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gantry-ci/gantry/internal/expr"
 	"github.com/gantry-ci/gantry/internal/pipeline"
 )
 
@@ -23,6 +24,9 @@ type includeEntry struct {
 	inputs   map[string]*Node
 	// integrity is the sha256-<base64> a remote file must hash to.
 	integrity *Node
+	// bare is an include written as a plain string: whether it is local
+	// or remote is decided after its variables are expanded.
+	bare bool
 }
 
 // includeKeys are the keys an include map may have, and which kinds they go with.
@@ -64,11 +68,7 @@ func parseIncludes(n *Node, keyPos pipeline.Pos) ([]includeEntry, error) {
 func parseInclude(n *Node) (includeEntry, error) {
 	switch n.Kind {
 	case Scalar:
-		e := includeEntry{kind: "local", location: n.Value, pos: n.Pos}
-		if isURL(n.Value) {
-			e.kind = "remote"
-		}
-		return e, nil
+		return includeEntry{kind: "local", location: n.Value, pos: n.Pos, bare: true}, nil
 	case Map:
 	default:
 		return includeEntry{}, errorf(n.Pos, "write - local: path/to/file.yml", "an include must be a file name or a map, not a %s", n.Kind)
@@ -140,13 +140,28 @@ func (r *resolver) expand(e includeEntry) ([]source, error) {
 			return nil, err
 		}
 	}
-	loc := expandExisting(e.location, r.vars)
+	// GitLab's Mapper expands a location's variables with
+	// ExpandVariables.expand (an unknown name becomes empty, $$ is no
+	// escape) after it has expanded include:local wildcards. A plain
+	// string include is expanded once more before that, to tell a URL from
+	// a path (Normalizer).
+	loc := e.location
+	if e.bare {
+		loc = expr.ExpandGitLab(loc, r.vars)
+		if isURL(loc) {
+			e.kind = "remote"
+		}
+	}
+	if e.kind == "local" && strings.Contains(loc, "*") {
+		return r.expandWildcard(loc, e.pos)
+	}
+	loc = expr.ExpandGitLab(loc, r.vars)
 	switch e.kind {
 	case "remote":
 		if err := checkYAMLExt(strings.SplitN(strings.SplitN(loc, "?", 2)[0], "#", 2)[0], e.pos); err != nil {
 			return nil, err
 		}
-		return []source{{kind: "remote", location: loc, integrity: e.integrity}}, nil
+		return []source{{kind: "remote", location: loc, integrity: r.expandNode(e.integrity)}}, nil
 	case "local":
 	case "component":
 		name, ok := r.localComponent(loc)
@@ -164,21 +179,54 @@ func (r *resolver) expand(e includeEntry) ([]source, error) {
 	if err := checkYAMLExt(name, e.pos); err != nil {
 		return nil, err
 	}
-	if !strings.Contains(name, "*") {
-		return []source{{kind: "local", location: name}}, nil
+	return []source{{kind: "local", location: name}}, nil
+}
+
+// expandWildcard lists the files an include:local wildcard names. As in
+// GitLab, the pattern is matched as written and the variables of each
+// match expanded afterwards, so a variable in the pattern matches only a
+// directory or file literally named like it.
+func (r *resolver) expandWildcard(pattern string, at pipeline.Pos) ([]source, error) {
+	name, ok := cleanLocal(pattern)
+	if !ok {
+		return nil, errorf(at, "include:local paths are relative to the project root", "%s is outside the project directory", pattern)
+	}
+	if err := checkYAMLExt(name, at); err != nil {
+		return nil, err
 	}
 	names, err := r.glob(name)
 	if err != nil {
-		return nil, errorf(e.pos, "", "include %s: %v", name, err)
+		return nil, errorf(at, "", "include %s: %v", name, err)
 	}
 	if len(names) == 0 {
-		return nil, errorf(e.pos, "check the pattern: * stays within a directory, ** crosses directories", "no file matches %s", name)
+		hint := "check the pattern: * stays within a directory, ** crosses directories"
+		if expr.ExpandGitLab(name, r.vars) != name {
+			hint = "GitLab matches a wildcard before it expands variables: write the path without them"
+		}
+		return nil, errorf(at, hint, "no file matches %s", name)
 	}
-	out := make([]source, len(names))
-	for i, n := range names {
-		out[i] = source{kind: "local", location: n}
+	out := make([]source, 0, len(names))
+	for _, n := range names {
+		loc := n
+		if exp := expr.ExpandGitLab(n, r.vars); exp != n {
+			if loc, ok = cleanLocal(exp); !ok {
+				return nil, errorf(at, "include:local paths are relative to the project root", "%s (the expanded name of %s) is outside the project directory", exp, n)
+			}
+		}
+		out = append(out, source{kind: "local", location: loc})
 	}
 	return out, nil
+}
+
+// expandNode returns a copy of a scalar with its variables expanded as an
+// include location's are (GitLab expands every string of the include).
+func (r *resolver) expandNode(n *Node) *Node {
+	if n == nil || n.Kind != Scalar {
+		return n
+	}
+	c := *n
+	c.Value = expr.ExpandGitLab(n.Value, r.vars)
+	return &c
 }
 
 // localComponent maps a component of this very project

@@ -82,11 +82,18 @@ func (r *resolver) anyPattern(n *Node, clause string, match func(string) bool) (
 	if n.Kind != Seq || n.Tag == TagReference {
 		return false, errorf(n.Pos, "write a list of paths or glob patterns", "rules:%s must be a list of paths", clause)
 	}
+	// GitLab's Clause::Exists and Clause::Changes keep unknown names as
+	// written; changes sees the variables' values expanded among
+	// themselves, exists sees them as written.
+	expand := expr.ExpandGitLabExisting
+	if clause == "changes" {
+		expand = expr.ExpandGitLabNested
+	}
 	for _, it := range n.Items {
 		if it.Kind != Scalar {
 			return false, errorf(it.Pos, "", "rules:%s paths must be strings", clause)
 		}
-		pat := strings.TrimLeft(expandExisting(it.Value, r.vars), "/")
+		pat := strings.TrimLeft(expand(it.Value, r.vars), "/")
 		if !doublestar.ValidatePattern(pat) {
 			return false, errorf(it.Pos, "", "rules:%s: invalid glob pattern %q", clause, pat)
 		}
@@ -120,57 +127,4 @@ func (r *resolver) changed(pattern string) bool {
 		}
 	}
 	return false
-}
-
-// expandExisting replaces $NAME and ${NAME} by the value of known
-// variables and leaves unknown ones as written, like GitLab's
-// ExpandVariables.expand_existing; $$ stays $$.
-func expandExisting(s string, vars func(string) (string, bool)) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if s[i] != '$' || i+1 >= len(s) {
-			b.WriteByte(s[i])
-			i++
-			continue
-		}
-		if s[i+1] == '$' {
-			b.WriteString("$$")
-			i += 2
-			continue
-		}
-		j, braced := i+1, s[i+1] == '{'
-		if braced {
-			j++
-		}
-		k := j
-		for k < len(s) && isVarChar(s[k], k == j) {
-			k++
-		}
-		end := k
-		if braced {
-			if k >= len(s) || s[k] != '}' {
-				k = j // not a complete ${NAME}
-			}
-			end = k + 1
-		}
-		if k == j {
-			b.WriteByte('$')
-			i++
-			continue
-		}
-		if v, ok := vars(s[j:k]); ok {
-			b.WriteString(v)
-		} else {
-			b.WriteString(s[i:end])
-		}
-		i = end
-	}
-	return b.String()
-}
-
-func isVarChar(c byte, first bool) bool {
-	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || (!first && '0' <= c && c <= '9')
 }

@@ -1,34 +1,125 @@
 package gitlabci
 
 import (
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestExpandExisting(t *testing.T) {
-	vars := mapVars(map[string]string{"A": "a", "B_2": "b", "EMPTY": ""})
-	tests := []struct{ in, want string }{
-		{"plain", "plain"},
-		{"$A", "a"},
-		{"${A}/x", "a/x"},
-		{"$A$B_2", "ab"},
-		{"$UNKNOWN and ${UNKNOWN}", "$UNKNOWN and ${UNKNOWN}"},
-		{"$$A", "$$A"},
-		{"${A", "${A"},
-		{"$1", "$1"},
-		{"cost: 5$", "cost: 5$"},
-		{"$EMPTY|", "|"},
-		{"ci/$A.yml", "ci/a.yml"},
+// TestIncludeVariables checks each place an include expands variables,
+// with GitLab's rules for that place: locations with ExpandVariables.expand
+// (unknown names are empty, $$ is no escape, %NAME% works), wildcards
+// matched before expansion, rules:exists with expand_existing on values
+// as written, rules:changes on values expanded among themselves, and the
+// expand_vars input function with expand_existing.
+func TestIncludeVariables(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "remote%s:\n  script: x\n", strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), ".yml"))
+	}))
+	defer srv.Close()
+	job := func(name string) string { return name + ":\n  script: x\n" }
+	files := map[string]string{
+		"ci/a.yml":       job("a"),
+		"ci/b.yml":       job("b"),
+		"ci/$a.yml":      job("dollar_a"),
+		"ci/.yml":        job("empty_name"),
+		"ci/sub/c.yml":   job("sub_c"),
+		"ci/$DIR/c.yml":  job("literal_dir_c"),
+		"ci/$DIR/d.yml":  job("literal_dir_d"),
+		"ci/sub/d.yml":   job("sub_d"),
+		"ci/x/marker":    "",
+		"$NOPE/marker":   "",
+		"$ci/marker":     "",
+		"tmpl/input.yml": "spec:\n  inputs:\n    v:\n---\nexpanded:\n  script: echo '$[[ inputs.v | expand_vars ]]'\n",
+	}
+	vars := map[string]string{
+		"FOO": "a", "DIR": "sub", "BASE": "ci", "TWICE": "ci/$FOO.yml", "URL": srv.URL + "/u.yml",
+		"ROOT": "ci", "NESTED": "$ROOT/x", "UP": "..",
+	}
+	tests := []struct {
+		name    string
+		include string
+		changed []string
+		want    string // the jobs included, in order, or the error
+	}{
+		{"local known", "- local: 'ci/$FOO.yml'", nil, "a"},
+		{"local braced", "- local: 'ci/${FOO}.yml'", nil, "a"},
+		{"local windows form", "- local: 'ci/%FOO%.yml'", nil, "a"},
+		{"local unknown is empty", "- local: 'ci/$NOPE.yml'", nil, "empty_name"},
+		{"local $$ is no escape", "- local: 'ci/$$FOO.yml'", nil, "dollar_a"},
+		{"local expanded once", "- local: $TWICE", nil, "error: file ci/$FOO.yml does not exist"},
+		{"string include expanded before and after normalizing", "- $TWICE", nil, "a"},
+		{"string include is local or remote after expansion", "- $URL", nil, "remoteu"},
+		{"remote location", "- remote: '$URL'", nil, "remoteu"},
+		{"leaving the project through a variable", "- local: '$UP/x.yml'", nil, "error: ../x.yml is outside the project directory"},
+		{"wildcard matched as written, then expanded", "- local: 'ci/$DIR/*.yml'", nil, "sub_c, sub_d"},
+		{"wildcard with a variable and no literal match", "- local: 'ci/$FOO/*.yml'", nil, "error: no file matches ci/$FOO/*.yml"},
+		{"rules:exists known", "- local: ci/b.yml\n  rules: [{exists: ['$ROOT/x/marker']}]", nil, "b"},
+		{"rules:exists unknown stays", "- local: ci/b.yml\n  rules: [{exists: ['$NOPE/marker']}]", nil, "b"},
+		{"rules:exists $$ is no escape", "- local: ci/b.yml\n  rules: [{exists: ['$$ROOT/marker']}]", nil, "b"},
+		{"rules:exists windows form", "- local: ci/b.yml\n  rules: [{exists: ['%ROOT%/x/marker']}]", nil, "b"},
+		{"rules:exists sees values as written", "- local: ci/b.yml\n  rules: [{exists: ['$NESTED/marker']}]", nil, ""},
+		{"rules:changes sees nested values", "- local: ci/b.yml\n  rules: [{changes: ['$NESTED/*']}]", []string{"ci/x/marker"}, "b"},
+		{"rules:changes unknown stays", "- local: ci/b.yml\n  rules: [{changes: ['$NOPE/*']}]", []string{"$NOPE/marker"}, "b"},
+		{"rules:changes no match", "- local: ci/b.yml\n  rules: [{changes: ['$ROOT/*.py']}]", []string{"ci/x/marker"}, ""},
+		{"rules:changes paths", "- local: ci/b.yml\n  rules: [{changes: {paths: ['${ROOT}/x/*']}}]", []string{"ci/x/marker"}, "b"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := expandExisting(tt.in, vars); got != tt.want {
-				t.Errorf("expandExisting(%q) = %q, want %q", tt.in, got, tt.want)
+		t.Run(tt.name, func(t *testing.T) {
+			fs := maps.Clone(files)
+			fs[".gitlab-ci.yml"] = "include:\n" + indent(tt.include) + "\n"
+			doc, err := resolveFiles(t, fs, Options{Vars: mapVars(vars), Changed: tt.changed})
+			if msg, ok := strings.CutPrefix(tt.want, "error: "); ok {
+				if err == nil || !strings.Contains(err.Error(), msg) {
+					t.Fatalf("error %v, want one saying %q", err, msg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(jobKeys(doc), ", "); got != tt.want {
+				t.Errorf("included %q, want %q", got, tt.want)
 			}
 		})
 	}
+}
+
+// TestExpandVarsInput checks the expand_vars input function: known names
+// expanded ($NAME, ${NAME}, %NAME%), unknown ones and $$ left to the
+// runner.
+func TestExpandVarsInput(t *testing.T) {
+	doc, err := resolveFiles(t, map[string]string{
+		".gitlab-ci.yml": "include:\n  - local: t.yml\n    inputs:\n      v: '$FOO ${FOO} %FOO% $$FOO $NOPE ${NOPE} %NOPE% $1'\n",
+		"t.yml":          "spec:\n  inputs:\n    v:\n---\njob:\n  script: echo '$[[ inputs.v | expand_vars ]]'\n",
+	}, Options{Vars: mapVars(map[string]string{"FOO": "a"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "echo 'a a a $a $NOPE ${NOPE} %NOPE% $1'"
+	if got := doc.Get("job").Get("script").Value; got != want {
+		t.Errorf("script %q, want %q", got, want)
+	}
+}
+
+// indent indents every line of s by two spaces.
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+// jobKeys lists the keys of a resolved document, in order.
+func jobKeys(doc *Node) []string {
+	var out []string
+	for _, p := range doc.Pairs {
+		out = append(out, p.Key)
+	}
+	return out
 }
 
 func TestCleanLocal(t *testing.T) {

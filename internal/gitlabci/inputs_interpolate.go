@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gantry-ci/gantry/internal/expr"
 )
 
 // Limits of interpolation blocks, GitLab's.
@@ -282,7 +284,7 @@ func (ip *interpolator) apply(fn string, v *Node) (*Node, error) {
 	s := v.Value
 	switch {
 	case fn == "expand_vars":
-		s = expandExisting(s, ip.vars)
+		s = expr.ExpandGitLabExisting(s, ip.vars)
 	case fn == "posix_escape":
 		s = posixEscape(s)
 	default:
