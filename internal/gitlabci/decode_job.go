@@ -41,6 +41,9 @@ func (d *decoder) job(v val, pr Pair) *decodedJob {
 	}
 	dj := &decodedJob{job: j, keys: map[string]bool{}}
 	for _, p := range v.n.Pairs {
+		if decorator(&j.Decorators, p) {
+			continue
+		}
 		fv := v.field(p)
 		dj.keys[p.Key] = true
 		if d.commonKey(j, p.Key, fv) || d.ignoredKey(p.Key, fv) {

@@ -78,6 +78,9 @@ func (r *renderer) value(n *Node, depth int, inline bool) {
 			r.w.WriteByte('\n')
 		}
 		for _, p := range n.Pairs {
+			if isDecorator(p.Key) {
+				continue // comments in the file, not keys
+			}
 			r.indent(depth)
 			r.w.WriteString(quoteIfNeeded(p.Key))
 			r.w.WriteString(":")

@@ -322,4 +322,27 @@ type Job struct {
 	Tags          []string
 	Trigger       *Trigger
 	Inherit       Inherit
+	// Decorators are gitlab-ci-local's comment annotations (# @Interactive
+	// above the job's key), the job's own and those of the jobs it
+	// extends; GitLab ignores them.
+	Decorators Decorators `json:",omitzero"`
+}
+
+// Decorators are the gitlab-ci-local job decorators, written as comments
+// (# @Interactive) on the lines above a job's key. The zero value is a job
+// without any.
+type Decorators struct {
+	// Interactive runs the job's scripts on gantry's own terminal (stdin,
+	// stdout and stderr), alone, with the shell executor only.
+	Interactive bool
+	// InteractivePos is where the @Interactive comment is, for errors.
+	InteractivePos Pos
+	// Description is @Description's text, shown by gantry list.
+	Description string
+	// InjectSSHAgent asks for the host's SSH agent socket in the job's
+	// container.
+	InjectSSHAgent bool
+	// NoArtifactsToSource keeps artifacts out of the source tree; gantry
+	// never copies them there, so it changes nothing.
+	NoArtifactsToSource bool
 }
