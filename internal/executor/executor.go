@@ -178,6 +178,23 @@ type Step struct {
 	Name string
 	// Script is a complete bash script, fed to bash on standard input.
 	Script string
+	// Terminal, when set, is where the step's standard streams go instead
+	// of Run's out, which then receives nothing: gitlab-ci-local's
+	// @Interactive jobs talk to the user's terminal. Backends that cannot
+	// attach a terminal (containers) ignore it; the caller refuses such
+	// jobs before they run.
+	Terminal *Terminal
+}
+
+// Terminal is the standard input, output and error a step is attached to
+// directly. Nil fields are /dev/null.
+type Terminal struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Foreground says Stdin is a terminal the step reads: its processes
+	// must then stay in the terminal's foreground process group (gantry's),
+	// or reading stops them.
+	Foreground bool
 }
 
 // Step names.

@@ -90,6 +90,10 @@ func (r *run) attempt(ctx context.Context, j *plan.Job, n int, started time.Time
 	}
 
 	out := r.logWriter(j, n, secrets, jc.Tap)
+	term := r.terminal(j)
+	if term != nil {
+		notice("@Interactive: the job's output went to the terminal, it is not in this log", false)
+	}
 	sess, err := cfg.Backend.Prepare(ctx, &executor.Job{
 		ID:        executorID(r.id, j.Name, n),
 		Name:      j.Name,
@@ -128,7 +132,7 @@ func (r *run) attempt(ctx context.Context, j *plan.Job, n int, started time.Time
 		timeout = j.Spec.Timeout
 	}
 	sctx, cancel := context.WithTimeoutCause(ctx, timeout, errJobTimeout)
-	code, err := sess.Run(sctx, r.step(executor.StepScript, commands, paths, vars), out)
+	code, err := sess.Run(sctx, r.step(executor.StepScript, commands, paths, vars, term), out)
 	cancel()
 	out.flush()
 	switch {
@@ -148,7 +152,7 @@ func (r *run) attempt(ctx context.Context, j *plan.Job, n int, started time.Time
 		notice("Running after_script", false)
 		avars := setVariable(vars, "CI_JOB_STATUS", jobStatusVar(res.Status))
 		actx, cancel := context.WithTimeoutCause(bg, cfg.AfterScriptTimeout, errAfterScriptTimeout)
-		code, err := sess.Run(actx, r.step(executor.StepAfterScript, j.Spec.AfterScript, paths, avars), out)
+		code, err := sess.Run(actx, r.step(executor.StepAfterScript, j.Spec.AfterScript, paths, avars, term), out)
 		cancel()
 		out.flush()
 		switch {
@@ -185,10 +189,12 @@ func (r *run) afterJob(bg context.Context, jc *JobContext, res *AttemptResult, n
 	}
 }
 
-// step builds one step's script.
-func (r *run) step(name string, commands []string, p executor.Paths, vars []plan.Variable) *executor.Step {
-	return &executor.Step{Name: name, Script: script.Build(commands, script.Options{
+// step builds one step's script; term is the terminal it is attached to,
+// if any.
+func (r *run) step(name string, commands []string, p executor.Paths, vars []plan.Variable, term *executor.Terminal) *executor.Step {
+	return &executor.Step{Name: name, Terminal: term, Script: script.Build(commands, script.Options{
 		Dir: p.ProjectDir, TempDir: p.TempDir, Variables: executorEnv(vars), Color: r.s.cfg.Color,
+		Stdin: term != nil && term.Stdin != nil,
 	})}
 }
 

@@ -49,6 +49,11 @@ type run struct {
 	wake      chan int     // index of a delayed job whose time has come
 	timers    map[int]*time.Timer
 	canceled  bool
+	// alone is set while a job that must run alone (interactive.go)
+	// runs; waiting is the index of one that waits for the others to
+	// end, -1 if none. Nothing else starts meanwhile.
+	alone   bool
+	waiting int
 }
 
 func newRun(s *Scheduler, p *plan.Plan) (*run, error) {
@@ -62,8 +67,9 @@ func newRun(s *Scheduler, p *plan.Plan) (*run, error) {
 		resources: map[string]bool{},
 		done:      make(chan outcome),
 		// Buffered so a timer that fires as the run is canceled never blocks.
-		wake:   make(chan int, len(p.Jobs)),
-		timers: map[int]*time.Timer{},
+		wake:    make(chan int, len(p.Jobs)),
+		timers:  map[int]*time.Timer{},
+		waiting: -1,
 	}
 	index := map[string]int{}
 	for i, j := range p.Jobs {
@@ -145,6 +151,7 @@ func (r *run) run(ctx context.Context) *Result {
 		select {
 		case o := <-r.done:
 			r.running--
+			r.alone = false
 			st := r.states[o.index]
 			if g := resourceGroup(st.job); g != "" {
 				delete(r.resources, g)
@@ -320,7 +327,7 @@ func (r *run) tryStart(ctx context.Context, i int, st *state) {
 		r.setStatus(st, StatusWaitingForResource)
 		return
 	}
-	if r.running >= r.s.cfg.Concurrency {
+	if r.running >= r.s.cfg.Concurrency || !r.mayStart(i, st) {
 		r.setStatus(st, StatusPending)
 		return
 	}

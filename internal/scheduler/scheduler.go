@@ -66,6 +66,10 @@ type Config struct {
 	// PipelineID names the run in events and executor jobs; default a
 	// timestamp.
 	PipelineID string
+	// Terminal is where @Interactive jobs' steps are attached (gantry
+	// run's own stdin, stdout and stderr); such a job then runs alone.
+	// Nil (a server has no terminal): they run like any other job.
+	Terminal *executor.Terminal
 }
 
 // Scheduler runs pipelines. It holds no per-run state: one Scheduler can run

@@ -33,6 +33,9 @@ type Options struct {
 	Color bool
 	// Trace turns on xtrace (CI_DEBUG_TRACE).
 	Trace bool
+	// Stdin leaves the commands the script's standard input instead of an
+	// empty one: an @Interactive job reads the user's terminal.
+	Stdin bool
 }
 
 // Build returns the bash script that runs commands with GitLab's semantics:
@@ -71,7 +74,11 @@ func Build(commands []string, opt Options) string {
 	// ...)` runs them: errexit ends the shell with the failing command's
 	// exit code, as the subshell passes it on, without the two forks of
 	// the pipeline and the subshell.
-	b.WriteString("eval " + Quote(body.String()) + " </dev/null\n")
+	if opt.Stdin {
+		b.WriteString("eval " + Quote(body.String()) + "\n")
+	} else {
+		b.WriteString("eval " + Quote(body.String()) + " </dev/null\n")
+	}
 	b.WriteString("exit 0\n")
 	return b.String()
 }

@@ -115,6 +115,9 @@ func (s *session) Paths() executor.Paths {
 
 // Run implements executor.Session.
 func (s *session) Run(ctx context.Context, step *executor.Step, out io.Writer) (int, error) {
+	if step.Terminal != nil {
+		return s.runTerminal(ctx, step)
+	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return -1, fmt.Errorf("run %s: %w", step.Name, err)
