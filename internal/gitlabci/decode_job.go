@@ -81,6 +81,12 @@ func (d *decoder) job(v val, pr Pair) *decodedJob {
 				}
 			}
 		case "when":
+			if isStr(fv.n) && fv.n.Value == string(pipeline.WhenNever) {
+				// GitLab: "when:never can only be used in a rules
+				// section or workflow:rules".
+				d.errorf(fv.pos, "to leave the job out, write rules: [{when: never}]", "%s: never is only for rules: and workflow:rules:", fv.path)
+				break
+			}
 			if w, ok := d.enum(fv, jobWhens...); ok {
 				j.When = pipeline.When(w)
 			}

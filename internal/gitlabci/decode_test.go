@@ -149,6 +149,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"empty script", "job:\n  script: []\n", "2:11: job \"job\": script must not be empty", ""},
 		{"when sometimes", "job:\n  script: x\n  when: sometimes\n", "3:9: job \"job\": when: unknown value \"sometimes\"", "use one of"},
 		{"when typo", "job:\n  script: x\n  when: manul\n", "3:9: job \"job\": when: unknown value \"manul\"", "did you mean manual?"},
+		{"when never outside rules", "job:\n  script: x\n  when: never\n", "3:9: job \"job\": when: never is only for rules: and workflow:rules:", "rules: [{when: never}]"},
 		{"parallel 0", "job:\n  script: x\n  parallel: 0\n", "3:13: parallel must be between 1 and 200, got 0", ""},
 		{"parallel 201", "job:\n  script: x\n  parallel: 201\n", "3:13: parallel must be between 1 and 200, got 201", ""},
 		{"parallel string", "job:\n  script: x\n  parallel: \"5\"\n", "3:13: job \"job\": parallel must be an integer from 1 to 200", ""},
