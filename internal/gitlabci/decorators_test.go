@@ -39,7 +39,9 @@ func decorated(t *testing.T, files map[string]string) map[string]pipeline.Decora
 	return out
 }
 
-func at(line, col int) pipeline.Pos { return pipeline.Pos{File: ".gitlab-ci.yml", Line: line, Col: col} }
+func at(line, col int) pipeline.Pos {
+	return pipeline.Pos{File: ".gitlab-ci.yml", Line: line, Col: col}
+}
 
 func TestDecorators(t *testing.T) {
 	const script = "  script: [echo]\n"
