@@ -140,6 +140,10 @@ func TestDependencies(t *testing.T) {
 			mk("c", "test", func(j *pipeline.Job) { j.Dependencies = []string{"a", "b"} })}, "b", ""},
 		{"undefined dependency", []*pipeline.Job{mk("c", "test", func(j *pipeline.Job) { j.Dependencies = []string{"invalid"} })}, "", `dependencies: "invalid" is not defined`},
 		{"dependency in a later stage", []*pipeline.Job{mk("c", "test", func(j *pipeline.Job) { j.Dependencies = []string{"d"} }), mk("d", "deploy")}, "", "later stage"},
+		{"dependency needed without artifacts restores nothing", []*pipeline.Job{mk("one", "build"), mk("two", "build"), mk("c", "test", func(j *pipeline.Job) {
+			j.Needs = []pipeline.Need{{Job: "one", Artifacts: false}, {Job: "two", Artifacts: true}}
+			j.Dependencies = []string{"two", "one"}
+		})}, "two", ""},
 		{"dependency not needed", []*pipeline.Job{mk("one", "build"), mk("two", "build"), mk("three", "build"),
 			mk("c", "test", needs("one", "three"), func(j *pipeline.Job) { j.Dependencies = []string{"one", "two"} })}, "", `"two" should be part of needs`},
 	}

@@ -100,8 +100,9 @@ func (ev *evaluator) needTargets(j *Job, n pipeline.Need) ([]string, error) {
 
 // dependencies is the list of jobs whose artifacts j restores:
 // dependencies: when given (matrix names expanded; jobs absent from this
-// pipeline skipped, as GitLab does, and noted in MissingDependencies), else the needs that take artifacts, else every job of
-// earlier stages.
+// pipeline skipped, as GitLab does, and noted in MissingDependencies; with
+// needs:, only those needed with artifacts), else the needs that take
+// artifacts, else every job of earlier stages.
 func (ev *evaluator) dependencies(pj *pending, byName map[string]*Job, needNames map[string]bool) ([]string, error) {
 	j := pj.job
 	spec := pj.inst.spec
@@ -113,6 +114,10 @@ func (ev *evaluator) dependencies(pj *pending, byName map[string]*Job, needNames
 			}
 		}
 		return deps, nil
+	}
+	withArtifacts := map[string]bool{}
+	for _, n := range j.Needs {
+		withArtifacts[n.Job] = n.Artifacts
 	}
 	deps := make([]string, 0, len(spec.Dependencies))
 	for _, name := range spec.Dependencies {
@@ -129,6 +134,9 @@ func (ev *evaluator) dependencies(pj *pending, byName map[string]*Job, needNames
 			if needNames != nil && !needNames[in.name] {
 				return nil, &Error{Pos: spec.Pos, Job: j.Name, Msg: fmt.Sprintf("dependencies: %q should be part of needs", in.name),
 					Hint: "with needs:, every dependency must also be needed"}
+			}
+			if needNames != nil && byName[in.name] != nil && !withArtifacts[in.name] {
+				continue // GitLab takes dependencies among the needs with artifacts: true
 			}
 			if byName[in.name] != nil {
 				deps = append(deps, in.name)
