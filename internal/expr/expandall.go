@@ -189,14 +189,32 @@ func (e *CycleError) Error() string {
 // CheckCycles returns a *CycleError when the references between vars form a
 // cycle (a variable referring only to itself is not one), nil otherwise.
 func CheckCycles(vars []Var) error {
-	if c := newGraph(vars).cycles(); len(c) > 0 {
-		e := &CycleError{Entries: c}
-		for _, idx := range c {
-			e.Cycles = append(e.Cycles, names(vars, idx))
+	// A variable without references has no edge out, so it is in no
+	// cycle: the graph of the others alone has the same cycles, and is
+	// small (a job's list is mostly predefined values without any $).
+	var sub []Var
+	var at []int
+	for i, v := range vars {
+		if refs(v) != nil {
+			sub = append(sub, v)
+			at = append(at, i)
 		}
-		return e
 	}
-	return nil
+	if len(sub) < 2 {
+		return nil
+	}
+	c := newGraph(sub).cycles()
+	if len(c) == 0 {
+		return nil
+	}
+	e := &CycleError{Entries: c}
+	for _, idx := range c {
+		for j, i := range idx {
+			idx[j] = at[i]
+		}
+		e.Cycles = append(e.Cycles, names(vars, idx))
+	}
+	return e
 }
 
 // cycles returns the strongly connected components of more than one

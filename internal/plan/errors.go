@@ -8,7 +8,8 @@ import (
 
 // Error is a problem the planner found in a pipeline for one trigger: a
 // need on a job that is not in the pipeline, a bad rules:if, a bad
-// start_in. It says where, what, and how to fix it.
+// start_in, variables that refer to each other in a circle. It says where,
+// what, and how to fix it.
 type Error struct {
 	Pos  pipeline.Pos
 	Job  string
@@ -17,12 +18,15 @@ type Error struct {
 }
 
 // Error reads as a pipeline.Error does, the job named before the message.
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.pipelineError().Error() }
+
+// pipelineError is e as the pipeline model reports problems.
+func (e *Error) pipelineError() *pipeline.Error {
 	msg := e.Msg
 	if e.Job != "" {
 		msg = fmt.Sprintf("job %q: %s", e.Job, msg)
 	}
-	return (&pipeline.Error{Pos: e.Pos, Msg: msg, Hint: e.Hint}).Error()
+	return &pipeline.Error{Pos: e.Pos, Msg: msg, Hint: e.Hint}
 }
 
 // noPipeline wraps ErrNoPipeline with the reason and where it was decided.

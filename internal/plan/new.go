@@ -45,21 +45,26 @@ type pending struct {
 	// layers are the job's variables above the predefined ones: global,
 	// job, matrix, rules, trigger.
 	layers *scope
+	// cycle is set when the job's variables refer to each other in a
+	// circle, which makes GitLab refuse the pipeline.
+	cycle *Error
 }
 
 // New evaluates pipeline p for trigger t: workflow:rules, then each job's
 // rules or only/except, parallel and matrix expansion, variables and the
 // needs DAG. A trigger that creates no pipeline returns an error wrapping
 // ErrNoPipeline that says why; a pipeline GitLab would refuse (a need on a
-// job that is not in it, a bad rules:if) returns an *Error.
+// job that is not in it, a bad rules:if) returns an *Error. Jobs whose
+// variables refer to each other in a circle return one *Error each,
+// joined when there are several, as GitLab lists them all.
 func New(p *pipeline.Pipeline, t Trigger) (*Plan, error) {
 	ev := newEvaluator(p, t)
 
 	// Workflow: what it sees is predefined, global and trigger variables.
 	wf := newScope(len(t.Predefined) + len(p.Variables) + len(t.Variables))
-	wf.addAll(t.Predefined)
+	wf.addAll(t.Predefined, fromPredefined)
 	wf.addModel(p.Variables, nil)
-	wf.addAll(t.Variables)
+	wf.addAll(t.Variables, fromTrigger)
 	plan := &Plan{Stages: ev.stages}
 	ev.globals = p.Variables
 	if w := p.Workflow; w != nil {
@@ -84,9 +89,9 @@ func New(p *pipeline.Pipeline, t Trigger) (*Plan, error) {
 		}
 	}
 	ps := newScope(len(t.Predefined) + len(ev.globals) + len(t.Variables))
-	ps.addAll(t.Predefined)
+	ps.addAll(t.Predefined, fromPredefined)
 	ps.addModel(ev.globals, nil)
-	ps.addAll(t.Variables)
+	ps.addAll(t.Variables, fromTrigger)
 	ev.predefined = t.Predefined
 	if p.Workflow != nil && p.Workflow.Name != "" {
 		plan.Name = expr.ExpandGitLab(p.Workflow.Name, lookupOf(ps.expanded()))
@@ -96,6 +101,7 @@ func New(p *pipeline.Pipeline, t Trigger) (*Plan, error) {
 
 	// Jobs.
 	var kept []*pending
+	var cycles cycleErrors
 	for _, spec := range p.Jobs {
 		if _, ok := ev.stageIx[stageOf(spec)]; !ok {
 			return nil, &Error{Pos: spec.Pos, Job: spec.Name, Msg: fmt.Sprintf("stage %q is not defined", stageOf(spec)),
@@ -108,8 +114,12 @@ func New(p *pipeline.Pipeline, t Trigger) (*Plan, error) {
 			}
 			if pj != nil {
 				kept = append(kept, pj)
+				cycles.add(pj.cycle)
 			}
 		}
+	}
+	if err := cycles.err(); err != nil {
+		return nil, err
 	}
 	sort.SliceStable(kept, func(a, b int) bool { return kept[a].job.StageIndex < kept[b].job.StageIndex })
 	if !hasRealJob(kept) {
@@ -210,22 +220,22 @@ func (ev *evaluator) evalInstance(in instance) (*pending, error) {
 	layers := newScope(len(ev.globals) + len(spec.Variables) + len(in.matrix) + len(ev.t.Variables) + 4)
 	layers.addModel(ev.globals, spec.Inherit.InheritsVariable)
 	layers.addModel(spec.Variables, nil)
-	layers.addAll(in.matrix)
+	layers.addAll(in.matrix, fromMatrix)
 
 	// Rules see everything but their own variables: predefined, global,
 	// job, matrix and trigger.
 	see := newScope(len(ev.predefined) + len(jobPre) + len(layers.list) + len(ev.t.Variables))
-	see.addAll(ev.predefined)
-	see.addAll(jobPre)
-	see.addAll(layers.list)
-	see.addAll(ev.t.Variables)
+	see.addAll(ev.predefined, fromPredefined)
+	see.addAll(jobPre, fromPredefined)
+	see.addScope(layers)
+	see.addAll(ev.t.Variables, fromTrigger)
 
 	d, ok, err := ev.decide(in, see)
 	if err != nil || !ok {
 		return nil, err
 	}
 	layers.addModel(d.ruleVars, nil)
-	layers.addAll(ev.t.Variables)
+	layers.addAll(ev.t.Variables, fromTrigger)
 
 	job := &Job{
 		Name:          in.name,
@@ -252,7 +262,7 @@ func (ev *evaluator) evalInstance(in instance) (*pending, error) {
 		}
 		job.StartIn = dur
 	}
-	return &pending{job: job, inst: in, needs: d.needs, layers: layers}, nil
+	return &pending{job: job, inst: in, needs: d.needs, layers: layers, cycle: cycleError(see, in.name, spec.Pos)}, nil
 }
 
 // decide applies the job's rules, or its only/except, to one instance.

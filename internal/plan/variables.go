@@ -42,10 +42,10 @@ func (ev *evaluator) finishVariables(pj *pending) {
 	}
 	build := func(extra []Variable) *scope {
 		s := newScope(len(ev.predefined) + len(pre) + len(extra) + len(pj.layers.list))
-		s.addAll(ev.predefined)
-		s.addAll(pre)
-		s.addAll(extra)
-		s.addAll(pj.layers.list)
+		s.addAll(ev.predefined, fromPredefined)
+		s.addAll(pre, fromPredefined)
+		s.addAll(extra, fromPredefined)
+		s.addScope(pj.layers)
 		return s
 	}
 	s := build(nil)
