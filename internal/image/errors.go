@@ -69,7 +69,11 @@ type Error struct {
 	Host     string
 	Kind     Kind
 	Attempts int // how many tries were made
-	Err      error
+	// Credentials says what was sent to the registry, when known: the
+	// registryauth.Source of the credentials, or NoCredentials when none
+	// were found for it. Never the credentials themselves.
+	Credentials string
+	Err         error
 }
 
 func (e *Error) Error() string {
@@ -77,7 +81,14 @@ func (e *Error) Error() string {
 	fmt.Fprintf(&b, "%s %s: ", e.Op, e.Ref)
 	switch e.Kind {
 	case KindUnauthorized:
-		fmt.Fprintf(&b, "unauthorized: registry %s refused the credentials or the access", e.Host)
+		switch e.Credentials {
+		case NoCredentials:
+			fmt.Fprintf(&b, "unauthorized: registry %s requires credentials and none were found for it", e.Host)
+		case "":
+			fmt.Fprintf(&b, "unauthorized: registry %s refused the credentials or the access", e.Host)
+		default:
+			fmt.Fprintf(&b, "unauthorized: registry %s refused the credentials from %s or the access", e.Host, e.Credentials)
+		}
 	case KindNotFound:
 		fmt.Fprintf(&b, "not found in registry %s", e.Host)
 	case KindTLS:
@@ -102,6 +113,9 @@ func (e *Error) Error() string {
 func (e *Error) hint() string {
 	switch e.Kind {
 	case KindUnauthorized:
+		if e.Credentials == NoCredentials {
+			return "set DOCKER_AUTH_CONFIG, or CI_REGISTRY=" + e.Host + " with CI_REGISTRY_USER and CI_REGISTRY_PASSWORD, or run `docker login " + e.Host + "`"
+		}
 		return "check CI_REGISTRY_USER/CI_REGISTRY_PASSWORD, DOCKER_AUTH_CONFIG or `docker login " + e.Host + "`"
 	case KindNotFound:
 		return "check the repository and tag; `gantry image push` publishes a built tag"
@@ -134,6 +148,9 @@ func hostOnly(hostport string) string {
 func classify(err error) Kind {
 	var ee *engineError
 	if errors.As(err, &ee) {
+		if ee.kind != KindOther {
+			return ee.kind
+		}
 		return classifyEngine(ee.msg)
 	}
 	var terr *transport.Error

@@ -40,7 +40,7 @@ var DefaultRetry = Retry{Attempts: DefaultAttempts, Backoff: DefaultBackoff, Max
 type Option func(*options)
 
 type options struct {
-	creds     Credentials
+	creds     []Credentials
 	transport http.RoundTripper
 	caFiles   []string
 	certsDir  string
@@ -61,9 +61,11 @@ func makeOptions(opts []Option) *options {
 }
 
 // WithCredentials sets where registry credentials come from (see
-// Credentials). Without it only ~/.docker/config.json is consulted.
-func WithCredentials(c Credentials) Option {
-	return func(o *options) { o.creds = c }
+// Credentials): each source in order (a job's variables before a
+// runner's), then the docker config file. Without it only the docker
+// config file is consulted.
+func WithCredentials(sources ...Credentials) Option {
+	return func(o *options) { o.creds = sources }
 }
 
 // WithTransport sets the HTTP transport to registries, replacing the one

@@ -95,9 +95,9 @@ func holds(repoDigests []string, repo name.Repository, d v1.Hash) bool {
 // enginePush has the engine push r, retrying as do does when the engine
 // reports a transient failure, and returns the pushed digest.
 func (c *registryClient) enginePush(ctx context.Context, cli engineClient, r name.Reference, log io.Writer) (string, error) {
-	auth, err := engineAuth(ctx, c.kc, r.Context())
+	auth, source, err := c.o.engineAuth(ctx, r.Context().RegistryStr())
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("push %s: %w", r, err)
 	}
 	var digest string
 	err = c.do(ctx, "push", r, func() error {
@@ -120,7 +120,7 @@ func (c *registryClient) enginePush(ctx context.Context, cli engineClient, r nam
 		})
 	})
 	if err != nil {
-		return "", err
+		return "", sentCredentials(err, source)
 	}
 	if digest == "" {
 		return "", fmt.Errorf("push %s: the engine reported no digest", r)
@@ -131,6 +131,17 @@ func (c *registryClient) enginePush(ctx context.Context, cli engineClient, r nam
 // engineClient is the part of the engine's API that pushing needs.
 type engineClient interface {
 	ImagePush(ctx context.Context, ref string, options image.PushOptions) (io.ReadCloser, error)
+}
+
+// sentCredentials records in an *Error which credentials were sent.
+func sentCredentials(err error, source string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		c.Credentials = source
+		return &c
+	}
+	return err
 }
 
 // relabel names the operation an *Error is reported for.
@@ -145,13 +156,15 @@ func relabel(err error, op string) error {
 }
 
 // classifyEngine tells the kind of an error the engine reported while
-// pushing: it arrives as text, after the engine's own retries.
+// pushing or pulling: it arrives as text, after the engine's own retries.
 func classifyEngine(msg string) Kind {
 	m := strings.ToLower(msg)
 	switch {
 	case strings.Contains(m, "unauthorized"), strings.Contains(m, "authentication required"),
 		strings.Contains(m, "denied"), strings.Contains(m, "no basic auth credentials"):
 		return KindUnauthorized
+	case strings.Contains(m, "manifest unknown"), strings.Contains(m, "not found"):
+		return KindNotFound
 	case strings.Contains(m, "no such host"):
 		return KindUnknownHost
 	case strings.Contains(m, "x509:"), strings.Contains(m, "certificate"):

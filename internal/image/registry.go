@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/gantry-ci/gantry/internal/registryauth"
 )
 
 // userAgent names gantry to registries, whose logs then tell its requests
@@ -29,10 +31,11 @@ type registryClient struct {
 }
 
 func newRegistryClient(o *options, registry string) (*registryClient, error) {
-	kc, err := newKeychain(o.creds)
+	res, err := registryauth.NewResolver(o.creds...)
 	if err != nil {
 		return nil, err
 	}
+	kc := res.Keychain()
 	rt := o.transport
 	if rt == nil {
 		rt, err = o.registryTransport(registry)
@@ -78,16 +81,21 @@ func (c *registryClient) remoteOptions(ctx context.Context) []remote.Option {
 // do runs fn, retrying transient failures with exponential backoff within
 // the retry budget, and returns an *Error that says what failed.
 func (c *registryClient) do(ctx context.Context, op string, ref name.Reference, fn func() error) error {
-	wait := c.o.retry.Backoff
+	return c.o.do(ctx, op, ref, fn)
+}
+
+// do runs fn under o's retry budget; see registryClient.do.
+func (o *options) do(ctx context.Context, op string, ref name.Reference, fn func() error) error {
+	wait := o.retry.Backoff
 	var err error
 	attempt := 0
-	for attempt < c.o.retry.Attempts {
+	for attempt < o.retry.Attempts {
 		attempt++
 		err = fn()
 		if err == nil {
 			return nil
 		}
-		if classify(err) != KindUnavailable || attempt == c.o.retry.Attempts || ctx.Err() != nil {
+		if classify(err) != KindUnavailable || attempt == o.retry.Attempts || ctx.Err() != nil {
 			break
 		}
 		t := time.NewTimer(wait)
@@ -97,7 +105,7 @@ func (c *registryClient) do(ctx context.Context, op string, ref name.Reference, 
 			return wrapErr(op, ref, attempt, ctx.Err())
 		case <-t.C:
 		}
-		wait = min(2*wait, c.o.retry.MaxBackoff)
+		wait = min(2*wait, o.retry.MaxBackoff)
 	}
 	return wrapErr(op, ref, attempt, err)
 }

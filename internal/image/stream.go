@@ -28,7 +28,12 @@ type progressDetail struct {
 
 // engineError is an error the engine reported inside a stream (the HTTP
 // status was 200 already).
-type engineError struct{ msg string }
+type engineError struct {
+	msg string
+	// kind is what the engine's answer said, when its status code said
+	// it; KindOther leaves classifyEngine to read the text.
+	kind Kind
+}
 
 func (e *engineError) Error() string { return e.msg }
 
@@ -100,4 +105,54 @@ func humanSize(n int64) string {
 		i++
 	}
 	return fmt.Sprintf("%.3g %cB", f, "kMGT"[i-1])
+}
+
+// layerPrinter writes a pull's progress as one line per layer, when the
+// layer is in place: the engine sends a dozen statuses and hundreds of
+// progress events per layer, which a job log (one notice per line) must
+// not repeat.
+type layerPrinter struct {
+	w    io.Writer
+	size map[string]int64
+	last map[string]string
+}
+
+func newLayerPrinter(w io.Writer) *layerPrinter {
+	return &layerPrinter{w: w, size: map[string]int64{}, last: map[string]string{}}
+}
+
+// pullSteps are the statuses of a layer on its way in; the line comes
+// when it is done.
+var pullSteps = map[string]bool{
+	"Pulling fs layer": true, "Waiting": true, "Downloading": true, "Verifying Checksum": true,
+	"Download complete": true, "Extracting": true,
+}
+
+func (p *layerPrinter) print(m *message) {
+	switch {
+	case m.Status == "":
+	case m.ID == "":
+		fmt.Fprintln(p.w, m.Status) // "Digest: ...", "Status: ..."
+	case strings.HasPrefix(m.Status, "Pulling from "):
+		fmt.Fprintln(p.w, m.Status)
+	case pullSteps[m.Status]:
+		if m.Status == "Downloading" && m.Progress != nil && m.Progress.Total > 0 {
+			p.size[m.ID] = m.Progress.Total
+		}
+	case m.Status == "Pull complete":
+		if n := p.size[m.ID]; n > 0 {
+			fmt.Fprintf(p.w, "%s: Pull complete (%s)\n", m.ID, humanSize(n))
+			return
+		}
+		fmt.Fprintf(p.w, "%s: Pull complete\n", m.ID)
+	default:
+		// "Already exists", "Retrying in 5 seconds" (counting down: the
+		// first word tells a new status from a repaint).
+		word, _, _ := strings.Cut(m.Status, " ")
+		if p.last[m.ID] == word {
+			return
+		}
+		p.last[m.ID] = word
+		fmt.Fprintf(p.w, "%s: %s\n", m.ID, m.Status)
+	}
 }

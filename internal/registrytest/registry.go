@@ -58,8 +58,12 @@ type Registry struct {
 // requires the registry component like testenv.Require does: a missing
 // docker-registry fails the test when GANTRY_TEST_REQUIRE lists
 // "registry", and skips it otherwise.
-func Start(t testing.TB) *Registry {
+func Start(t testing.TB, opts ...Option) *Registry {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	bin, err := exec.LookPath(Binary)
 	if err != nil {
 		if testenv.Required(Component) {
@@ -68,10 +72,17 @@ func Start(t testing.TB) *Registry {
 		t.Skipf("%s not available (%v); set %s=%s to make this a failure", Binary, err, testenv.RequireEnv, Component)
 	}
 	r := &Registry{t: t, dir: t.TempDir()}
-	r.addr = "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
-	ca, err := writeTLS(r.dir, []string{"127.0.0.1", "localhost"})
+	ip := "127.0.0.1"
+	if o.trusted {
+		ip = hostIP(t)
+	}
+	r.addr = net.JoinHostPort(ip, strconv.Itoa(testenv.FreePort(t)))
+	ca, err := writeTLS(r.dir, []string{ip, "127.0.0.1", "localhost"})
 	if err != nil {
 		t.Fatalf("registry TLS: %v", err)
+	}
+	if o.trusted {
+		trustInDocker(t, r.addr, ca)
 	}
 	r.caPool = x509.NewCertPool()
 	r.caPool.AppendCertsFromPEM(ca)

@@ -25,6 +25,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/gantry-ci/gantry/internal/executor"
+	"github.com/gantry-ci/gantry/internal/registryauth"
 )
 
 // Defaults of Config.
@@ -64,6 +65,11 @@ type Config struct {
 	// KillGrace is how long a step's processes get between SIGTERM and
 	// SIGKILL when its ctx is done.
 	KillGrace time.Duration
+	// Credentials are the runner's own registry credentials (GitLab
+	// Runner's DOCKER_AUTH_CONFIG in config.toml), used for pulls after
+	// the job's variables and before the docker config file of gantry's
+	// user.
+	Credentials registryauth.Credentials
 	// Logger receives what is not about one job (sweeps); nil discards.
 	Logger *slog.Logger
 }

@@ -2,14 +2,17 @@ package docker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/image"
+	dimage "github.com/docker/docker/api/types/image"
+
+	"github.com/gantry-ci/gantry/internal/executor"
+	"github.com/gantry-ci/gantry/internal/image"
+	"github.com/gantry-ci/gantry/internal/registryauth"
 )
 
 // Pull policies, as in GitLab's image:pull_policy.
@@ -23,11 +26,30 @@ const (
 // engine nor pullable under the job's pull policy.
 var ErrImageNotFound = errors.New("image not found")
 
+// jobCredentials are the registry credentials a job's variables give
+// (DOCKER_AUTH_CONFIG, CI_REGISTRY with CI_REGISTRY_USER and
+// CI_REGISTRY_PASSWORD), followed by the runner's own: GitLab Runner's
+// order. The docker config file of gantry's user comes last (see
+// registryauth.Resolver).
+func (b *Backend) jobCredentials(job *executor.Job) []registryauth.Credentials {
+	getenv := func(name string) string {
+		var v string
+		for _, e := range job.Env { // in precedence order: the last wins
+			if e.Name == name {
+				v = e.Value
+			}
+		}
+		return v
+	}
+	return []registryauth.Credentials{registryauth.FromEnv(getenv), b.cfg.Credentials}
+}
+
 // ensureImage makes ref available on the engine under the pull policies,
 // tried in order as GitLab Runner does (a failed "always" pull falls back
 // to "if-not-present" when both are listed), and returns its inspection.
-// what names the image's use for messages ("job build", "service redis").
-func (b *Backend) ensureImage(ctx context.Context, ref string, policies []string, what string, log io.Writer) (image.InspectResponse, error) {
+// what names the image's use for messages ("job build", "service redis of
+// job build"); creds are the sources of registry credentials for a pull.
+func (b *Backend) ensureImage(ctx context.Context, ref string, policies []string, what string, creds []registryauth.Credentials, log io.Writer) (dimage.InspectResponse, error) {
 	if len(policies) == 0 {
 		policies = []string{PullIfNotPresent}
 	}
@@ -35,7 +57,7 @@ func (b *Backend) ensureImage(ctx context.Context, ref string, policies []string
 	for _, p := range policies {
 		switch p {
 		case PullAlways:
-			if err := b.pull(ctx, ref, log); err != nil {
+			if err := b.pull(ctx, ref, creds, log); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -50,7 +72,7 @@ func (b *Backend) ensureImage(ctx context.Context, ref string, policies []string
 				errs = append(errs, err)
 				continue
 			}
-			if err := b.pull(ctx, ref, log); err != nil {
+			if err := b.pull(ctx, ref, creds, log); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -60,14 +82,19 @@ func (b *Backend) ensureImage(ctx context.Context, ref string, policies []string
 		}
 	}
 	err := errors.Join(errs...)
+	if errors.Is(err, image.ErrUnauthorized) {
+		// The refusal names the image and the registry, and carries its
+		// own hint: credentials.
+		return dimage.InspectResponse{}, fmt.Errorf("%s: %w", what, err)
+	}
 	hint := "pull or build it first, or fix image:"
 	if len(policies) == 1 && policies[0] == PullNever {
 		hint = "pull_policy is never: build or pull it on the engine first"
 	}
-	return image.InspectResponse{}, fmt.Errorf("image %s for %s: %w (%s)", ref, what, err, hint)
+	return dimage.InspectResponse{}, fmt.Errorf("image %s for %s: %w (%s)", ref, what, err, hint)
 }
 
-func (b *Backend) inspectImage(ctx context.Context, ref string) (image.InspectResponse, error) {
+func (b *Backend) inspectImage(ctx context.Context, ref string) (dimage.InspectResponse, error) {
 	info, err := b.cli.ImageInspect(ctx, ref)
 	if cerrdefs.IsNotFound(err) {
 		return info, fmt.Errorf("%w on the engine", ErrImageNotFound)
@@ -78,37 +105,15 @@ func (b *Backend) inspectImage(ctx context.Context, ref string) (image.InspectRe
 	return info, nil
 }
 
-// pull pulls ref, writing one line when it starts and one when it ends.
-func (b *Backend) pull(ctx context.Context, ref string, log io.Writer) error {
+// pull pulls ref with the credentials creds give for its registry,
+// writing a line when it starts and one per layer.
+func (b *Backend) pull(ctx context.Context, ref string, creds []registryauth.Credentials, log io.Writer) error {
 	fmt.Fprintf(log, "Pulling docker image %s ...\n", ref)
-	rc, err := b.cli.ImagePull(ctx, ref, image.PullOptions{})
-	if err != nil {
-		if cerrdefs.IsNotFound(err) {
-			return fmt.Errorf("pull: %w: %v", ErrImageNotFound, err)
-		}
-		return fmt.Errorf("pull: %w", err)
+	err := image.Pull(ctx, ref, log, image.WithDockerClient(b.cli), image.WithCredentials(creds...))
+	if errors.Is(err, image.ErrNotFound) {
+		return fmt.Errorf("%w: %w", ErrImageNotFound, err)
 	}
-	defer rc.Close()
-	// The engine reports a failed pull inside the stream, not as a status.
-	dec := json.NewDecoder(rc)
-	for {
-		var m struct {
-			Status string `json:"status"`
-			Error  string `json:"error"`
-		}
-		if err := dec.Decode(&m); err == io.EOF {
-			break
-		} else if err != nil {
-			return fmt.Errorf("pull: read progress: %w", err)
-		}
-		if m.Error != "" {
-			if strings.Contains(m.Error, "not found") || strings.Contains(m.Error, "does not exist") {
-				return fmt.Errorf("pull: %w: %s", ErrImageNotFound, m.Error)
-			}
-			return fmt.Errorf("pull: %s", m.Error)
-		}
-	}
-	return nil
+	return err
 }
 
 // shortID is the 12-hex-digit image ID docker shows.

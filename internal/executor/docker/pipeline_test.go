@@ -23,6 +23,13 @@ func runPipeline(t *testing.T, b *Backend, name, pipelineID string) (*scheduler.
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", name))); err != nil {
 		t.Fatal(err)
 	}
+	return runPipelineIn(t, b, dir, pipelineID, nil)
+}
+
+// runPipelineIn runs the pipeline of dir with the pipeline variables vars
+// (as --variable and --secret give them); see runPipeline.
+func runPipelineIn(t *testing.T, b *Backend, dir, pipelineID string, vars []plan.Variable) (*scheduler.Result, map[string]string) {
+	t.Helper()
 	ctx := context.Background()
 	doc, err := gitlabci.Resolve(ctx, gitlabci.Options{Dir: dir})
 	if err != nil {
@@ -32,7 +39,7 @@ func runPipeline(t *testing.T, b *Backend, name, pipelineID string) (*scheduler.
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := plan.New(p, plan.Trigger{Ref: "main", Predefined: []plan.Variable{{Name: "CI_PROJECT_PATH", Value: "gardel/backend"}}})
+	pl, err := plan.New(p, plan.Trigger{Ref: "main", Variables: vars, Predefined: []plan.Variable{{Name: "CI_PROJECT_PATH", Value: "gardel/backend"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

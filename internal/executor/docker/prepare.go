@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 
 	"github.com/gantry-ci/gantry/internal/executor"
+	"github.com/gantry-ci/gantry/internal/registryauth"
 )
 
 // removeTimeout bounds the removal of what a job made, which runs on a
@@ -47,7 +48,8 @@ func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Sess
 	if img.Name == "" {
 		return nil, fmt.Errorf("job %s has no image: and no default image is set (add image: to the job or pass --default-image)", job.Name)
 	}
-	info, err := b.ensureImage(ctx, img.Name, img.PullPolicy, "job "+job.Name, log)
+	creds := b.jobCredentials(job)
+	info, err := b.ensureImage(ctx, img.Name, img.PullPolicy, "job "+job.Name, creds, log)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +64,7 @@ func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Sess
 		paths:   executor.Paths{ProjectDir: dir, TempDir: dir + ".tmp"},
 		hostTmp: job.HostTempDir(),
 		env:     job.ProcessEnv(nil),
+		creds:   creds,
 	}
 	if err := os.MkdirAll(s.hostTmp, 0o700); err != nil {
 		return nil, fmt.Errorf("prepare docker job: %w", err)
@@ -97,6 +100,8 @@ type session struct {
 	image string // ID, so that every step runs the image Prepare checked
 	def   executor.Image
 	env   []string
+	// creds are the registry credentials for the services' pulls.
+	creds []registryauth.Credentials
 	paths executor.Paths
 	// hostTmp is the host side of paths.TempDir.
 	hostTmp string
@@ -125,7 +130,7 @@ func (s *session) startServices(ctx context.Context) error {
 	}
 	s.netName = name
 	for i, def := range s.job.Services {
-		svc, err := b.startService(ctx, s.job, name, i, def, s.log)
+		svc, err := b.startService(ctx, s.job, name, i, def, s.creds, s.log)
 		if svc != nil {
 			s.services = append(s.services, svc)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/gantry-ci/gantry/internal/executor"
+	"github.com/gantry-ci/gantry/internal/registryauth"
 )
 
 // serviceLogLines is how much of a failed service's log the job log shows.
@@ -139,9 +140,9 @@ func servicePorts(s executor.Service, img image.InspectResponse) ([]int, error) 
 }
 
 // startService pulls, creates and starts service i on the job's network.
-func (b *Backend) startService(ctx context.Context, job *executor.Job, netName string, i int, def executor.Service, log io.Writer) (*service, error) {
+func (b *Backend) startService(ctx context.Context, job *executor.Job, netName string, i int, def executor.Service, creds []registryauth.Credentials, log io.Writer) (*service, error) {
 	what := "service " + def.Name
-	img, err := b.ensureImage(ctx, def.Name, def.PullPolicy, what+" of job "+job.Name, log)
+	img, err := b.ensureImage(ctx, def.Name, def.PullPolicy, what+" of job "+job.Name, creds, log)
 	if err != nil {
 		return nil, err
 	}
