@@ -70,10 +70,19 @@ func (i Info) Before() string {
 	return i.Parent
 }
 
-// Read gathers the Info of the working copy containing dir. It runs a
-// handful of git commands, all but the first at once, since a local run
-// waits for them before its first job.
+// Read gathers the Info of the working copy containing dir. A local run
+// waits for it before its first job: it reads .git directly when it can
+// do so exactly as git would (readNative), else runs git (readGit).
 func Read(ctx context.Context, dir string) (Info, error) {
+	info, err := readNative(ctx, dir)
+	if errors.Is(err, errUnsupported) {
+		return readGit(ctx, dir)
+	}
+	return info, err
+}
+
+// readGit is Read by git commands, all but the first at once.
+func readGit(ctx context.Context, dir string) (Info, error) {
 	// One call answers "is it a repository", "where is its top" and "is
 	// HEAD a branch"; it fails only for a non-repository or an unborn HEAD.
 	out, err := git(ctx, dir, "rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD")
@@ -113,8 +122,7 @@ func Read(ctx context.Context, dir string) (Info, error) {
 		}()
 	}
 	run(&raw, &rawErr, "cat-file", "commit", info.SHA)
-	run(&refs, &refsErr, "for-each-ref", "--format=%(refname)%00%(symref)",
-		"refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master", "refs/remotes/origin/main", "refs/remotes/origin/master")
+	run(&refs, &refsErr, append([]string{"for-each-ref", "--format=%(refname)%00%(symref)"}, defaultBranchRefs...)...)
 	run(&origin, &originErr, "config", "--get", "remote.origin.url")
 	if info.Detached {
 		run(&tags, &tagsErr, "tag", "--points-at", "HEAD", "--sort=-version:refname")

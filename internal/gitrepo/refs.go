@@ -2,21 +2,32 @@ package gitrepo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 )
 
 // HasRefs reports which of the full ref names (refs/heads/x,
-// refs/tags/x, refs/remotes/origin/x) exist, with one git command. A
-// symbolic ref whose target is missing does not exist, as for git
-// rev-parse --verify.
+// refs/tags/x, refs/remotes/origin/x) exist, as git for-each-ref lists
+// them: read from .git directly when it can be done exactly, else with one
+// git command. A symbolic ref whose target is missing does not exist, as
+// for git rev-parse --verify.
 func HasRefs(ctx context.Context, dir string, names ...string) (map[string]bool, error) {
 	have := map[string]bool{}
 	if len(names) == 0 {
 		// for-each-ref without a pattern would list every ref.
 		return have, nil
 	}
+	if have, err := hasRefsNative(dir, names); !errors.Is(err, errUnsupported) {
+		return have, err
+	}
+	return hasRefsGit(ctx, dir, names)
+}
+
+// hasRefsGit is HasRefs by git for-each-ref.
+func hasRefsGit(ctx context.Context, dir string, names []string) (map[string]bool, error) {
+	have := map[string]bool{}
 	out, err := git(ctx, dir, append([]string{"for-each-ref", "--format=%(refname)"}, names...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read refs: %w", err)
@@ -30,6 +41,34 @@ func HasRefs(ctx context.Context, dir string, names ...string) (map[string]bool,
 	for _, line := range strings.Split(string(out), "\n") {
 		if want[line] {
 			have[line] = true
+		}
+	}
+	return have, nil
+}
+
+// hasRefsNative is HasRefs without git; errUnsupported when only git
+// can tell (see discover), or for a name this reader does not check.
+func hasRefsNative(dir string, names []string) (map[string]bool, error) {
+	l, err := discover(dir)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := newRefStore(l)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, name := range names {
+		if !strings.HasPrefix(name, "refs/") || !validRefName(name) {
+			// A pattern, or a name git may read another way.
+			return nil, fmt.Errorf("ref %q: %w", name, errUnsupported)
+		}
+		ok, err := refs.exists(name)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			have[name] = true
 		}
 	}
 	return have, nil
