@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/gantry-ci/gantry/internal/gitlabci"
+	"github.com/gantry-ci/gantry/internal/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -30,8 +31,9 @@ func lintCmd(e *env) *cobra.Command {
 		Use:   "lint",
 		Short: "Validate a pipeline file (exit 0 valid, 2 invalid)",
 		Long: `Validate a pipeline file: includes, extends, !reference, every keyword and
-value, needs and stages. Each problem is reported as file:line:col with what is
-wrong and how to fix it.
+value, needs and stages, and job variables that refer to each other in a
+circle. Each problem is reported as file:line:col with what is wrong and how
+to fix it.
 
 --schema-only checks structure only, as GitLab's editor schema does: no
 includes, no extends or !reference resolution, no cross-job checks.`,
@@ -49,8 +51,11 @@ includes, no extends or !reference resolution, no cross-job checks.`,
 				} else {
 					problems = gitlabci.CheckSchema(doc)
 				}
-			} else if _, err := load(cmd.Context(), dir, file, nil); err != nil {
+			} else if l, err := load(cmd.Context(), dir, file, nil); err != nil {
 				problems = gitlabci.Errors(err)
+			} else {
+				// Such a job fails every pipeline it is in, whatever the trigger.
+				problems = plan.CheckVariables(l.pipeline)
 			}
 			if asJSON {
 				out := struct {

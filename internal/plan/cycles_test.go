@@ -69,13 +69,13 @@ func TestVariableCycles(t *testing.T) {
 			name:    "through a pipeline variable",
 			jobs:    []*pipeline.Job{mk("build", "build", withVars(at(12, "A", "$B")))},
 			trigger: branch("main", "B=$A"),
-			want:    []string{`.gitlab-ci.yml:12:3: job "build": circular variable reference detected: ["A", "B"] (A at .gitlab-ci.yml:12:3, B from the pipeline's variables` + hint},
+			want:    []string{`.gitlab-ci.yml:12:3: job "build": circular variable reference detected: ["A", "B"] (A at .gitlab-ci.yml:12:3, B from the project or pipeline variables` + hint},
 		},
 		{
 			name:    "only pipeline variables: the job is where",
 			jobs:    []*pipeline.Job{mk("build", "build")},
 			trigger: branch("main", "A=$B", "B=$A"),
-			want:    []string{`.gitlab-ci.yml:10:1: job "build": circular variable reference detected: ["A", "B"] (A from the pipeline's variables, B from the pipeline's variables` + hint},
+			want:    []string{`.gitlab-ci.yml:10:1: job "build": circular variable reference detected: ["A", "B"] (A from the project or pipeline variables, B from the project or pipeline variables` + hint},
 		},
 		{
 			name: "each job its own",

@@ -23,7 +23,7 @@ type origin struct {
 
 // The origins of variables that are not in the pipeline file.
 var (
-	fromTrigger    = origin{what: "the pipeline's variables"}
+	fromTrigger    = origin{what: "the project or pipeline variables"}
 	fromPredefined = origin{what: "the predefined variables"}
 	fromMatrix     = origin{what: "parallel:matrix"}
 )
