@@ -115,3 +115,22 @@ func TestExists(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestChangesNestedVariables checks that rules:changes sees variables
+// whose values refer to others expanded (GitLab's variables_hash_expanded)
+// while rules:exists sees them as written.
+func TestChangesNestedVariables(t *testing.T) {
+	p := pl(
+		mk("always", "test"),
+		mk("changes", "test", jobVars("DIR=$ROOT/docs"), rules(changesRule("", "$DIR/*"))),
+		mk("exists", "test", jobVars("DIR=$ROOT/docs"), rules(existsRule("$DIR/a.md"))),
+		mk("exists-plain", "test", rules(existsRule("$ROOT/docs/a.md"))),
+	)
+	p.Variables = modelVars("ROOT=site")
+	tr := branch("main")
+	tr.Changed = []string{"site/docs/a.md"}
+	tr.Files = []string{"site/docs/a.md"}
+	if diff := cmp.Diff([]string{"always", "changes", "exists-plain"}, names(mustNew(t, p, tr))); diff != "" {
+		t.Errorf("jobs (-want +got):\n%s", diff)
+	}
+}

@@ -56,10 +56,12 @@ func (ev *evaluator) ruleMatches(r *pipeline.Rule, s *scope, job string) (bool, 
 // file matches one of the globs. Without a list of changed files, or for a
 // pipeline that no push caused (tags, schedules, web...), it holds, as in
 // GitLab; compare_to asks the trigger for the files changed since a ref.
+// Globs and compare_to see the variables' values expanded among
+// themselves, as GitLab's Clause::Changes does.
 func (ev *evaluator) changesMatch(globs []string, compareTo string, s *scope, pos pipeline.Pos, job string) (bool, error) {
 	changed := ev.modifiedPaths()
 	if compareTo != "" {
-		ref := expr.ExpandGitLabExisting(compareTo, s.Lookup())
+		ref := expr.ExpandGitLabNested(compareTo, s.Lookup())
 		if ev.t.ChangedSince == nil {
 			return true, nil
 		}
@@ -77,7 +79,7 @@ func (ev *evaluator) changesMatch(globs []string, compareTo string, s *scope, po
 		return true, nil
 	}
 	for _, g := range globs {
-		g = expr.ExpandGitLabExisting(g, s.Lookup())
+		g = expr.ExpandGitLabNested(g, s.Lookup())
 		for _, f := range changed {
 			if globMatch(g, f) {
 				return true, nil
