@@ -156,6 +156,9 @@ func (r *resolver) expand(e includeEntry) ([]source, error) {
 		return r.expandWildcard(loc, e.pos)
 	}
 	loc = expr.ExpandGitLab(loc, r.vars)
+	if loc == "" && e.location != "" {
+		return nil, errorf(e.pos, "define the variables it uses for this pipeline, or write the path", "include %s is empty once its variables are expanded", e.location)
+	}
 	switch e.kind {
 	case "remote":
 		if err := checkYAMLExt(strings.SplitN(strings.SplitN(loc, "?", 2)[0], "#", 2)[0], e.pos); err != nil {

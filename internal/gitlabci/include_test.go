@@ -53,6 +53,7 @@ func TestIncludeVariables(t *testing.T) {
 		{"local windows form", "- local: 'ci/%FOO%.yml'", nil, "a"},
 		{"local unknown is empty", "- local: 'ci/$NOPE.yml'", nil, "empty_name"},
 		{"local $$ is no escape", "- local: 'ci/$$FOO.yml'", nil, "dollar_a"},
+		{"empty once expanded", "- $NOPE", nil, "error: include $NOPE is empty once its variables are expanded"},
 		{"local expanded once", "- local: $TWICE", nil, "error: file ci/$FOO.yml does not exist"},
 		{"string include expanded before and after normalizing", "- $TWICE", nil, "a"},
 		{"string include is local or remote after expansion", "- $URL", nil, "remoteu"},
