@@ -34,7 +34,7 @@ func cycleError(s *scope, job string, at pipeline.Pos) *Error {
 		pos = at
 	}
 	return &Error{Pos: pos, Job: job, Msg: ce.Error(),
-		Hint: strings.Join(where, ", ") + " refer to each other: make one of them stop, or give it expand: false"}
+		Hint: strings.Join(where, ", ") + " refer to each other: change one so it does not refer back, or give it expand: false"}
 }
 
 // cycleErrors collects the cycle errors of several jobs, once each: a

@@ -40,7 +40,7 @@ func planErrors(err error) []string {
 // with a job whose variables refer to each other in a circle, and only
 // with the variables GitLab checks.
 func TestVariableCycles(t *testing.T) {
-	const hint = " refer to each other: make one of them stop, or give it expand: false)"
+	const hint = " refer to each other: change one so it does not refer back, or give it expand: false)"
 	tests := []struct {
 		name    string
 		globals []pipeline.Variable
@@ -152,8 +152,8 @@ func TestCheckVariables(t *testing.T) {
 		got = append(got, e.Error())
 	}
 	want := []string{
-		`.gitlab-ci.yml:2:3: job "a": circular variable reference detected: ["G", "H"], ["A", "B"] (G at .gitlab-ci.yml:2:3, H at .gitlab-ci.yml:3:3, A at .gitlab-ci.yml:12:3, B at .gitlab-ci.yml:13:3 refer to each other: make one of them stop, or give it expand: false)`,
-		`.gitlab-ci.yml:2:3: job "b": circular variable reference detected: ["G", "H"] (G at .gitlab-ci.yml:2:3, H at .gitlab-ci.yml:3:3 refer to each other: make one of them stop, or give it expand: false)`,
+		`.gitlab-ci.yml:2:3: job "a": circular variable reference detected: ["G", "H"], ["A", "B"] (G at .gitlab-ci.yml:2:3, H at .gitlab-ci.yml:3:3, A at .gitlab-ci.yml:12:3, B at .gitlab-ci.yml:13:3 refer to each other: change one so it does not refer back, or give it expand: false)`,
+		`.gitlab-ci.yml:2:3: job "b": circular variable reference detected: ["G", "H"] (G at .gitlab-ci.yml:2:3, H at .gitlab-ci.yml:3:3 refer to each other: change one so it does not refer back, or give it expand: false)`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
