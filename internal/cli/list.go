@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -25,6 +26,8 @@ type listedJob struct {
 	ImplicitNeeds bool `json:"implicit_needs"`
 	// Manual is true for a manual job played with --manual.
 	Played bool `json:"played,omitempty"`
+	// Description is gitlab-ci-local's @Description decorator.
+	Description string `json:"description,omitempty"`
 }
 
 func listCmd(e *env) *cobra.Command {
@@ -81,6 +84,9 @@ allow_failure and needs.`,
 					AllowFailure: j.AllowFailure.Allowed, Needs: []string{}, ImplicitNeeds: j.Implicit,
 					Played: played[j.Name] || played[j.Base],
 				}
+				if j.Spec != nil {
+					lj.Description = j.Spec.Decorators.Description
+				}
 				for _, n := range j.Needs {
 					lj.Needs = append(lj.Needs, n.Job)
 				}
@@ -122,7 +128,14 @@ func printJobs(e *env, name string, jobs []listedJob) error {
 		fmt.Fprintf(e.stdout, "pipeline %q\n", name)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tSTAGE\tWHEN\tALLOW FAILURE\tNEEDS")
+	// Descriptions (gitlab-ci-local's @Description) get a column of
+	// their own when a job has one.
+	described := slices.ContainsFunc(jobs, func(j listedJob) bool { return j.Description != "" })
+	header := "JOB\tSTAGE\tWHEN\tALLOW FAILURE\tNEEDS"
+	if described {
+		header += "\tDESCRIPTION"
+	}
+	fmt.Fprintln(tw, header)
 	for _, j := range jobs {
 		needs := "(stages)"
 		if !j.ImplicitNeeds {
@@ -132,7 +145,11 @@ func printJobs(e *env, name string, jobs []listedJob) error {
 		if j.Played {
 			when += " (played)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\n", j.Name, j.Stage, when, j.AllowFailure, needs)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s", j.Name, j.Stage, when, j.AllowFailure, needs)
+		if described {
+			fmt.Fprintf(tw, "\t%s", j.Description)
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }

@@ -112,6 +112,7 @@ failed or was canceled, 2 for an invalid pipeline or options.`,
 }
 
 func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, rf *runFlags) error {
+	e = e.synced()
 	dir, _, err := ff.locate()
 	if err != nil {
 		return err
@@ -205,6 +206,10 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	if err != nil {
 		return withCode(ExitInvalid, err)
 	}
+	if err := rf.exec.checkInteractive(p); err != nil {
+		os.Remove(logDir) // empty: nothing ran
+		return err
+	}
 	manual, err := playedJobs(p, rf)
 	if err != nil {
 		return err
@@ -241,8 +246,9 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	if rf.json {
 		events = json.NewEncoder(out)
 	} else {
-		// The live board moves the cursor: a real terminal only.
-		board := tty && os.Getenv("TERM") != "dumb"
+		// The live board moves the cursor: a real terminal only, and not
+		// while an @Interactive job has it.
+		board := tty && os.Getenv("TERM") != "dumb" && !interactive(p)
 		view = termview.New(e.stdout, termview.Options{Color: color, Quiet: rf.quiet, Board: board,
 			Width: func() int { return terminalWidth(e.stdout) }})
 		defer view.Close()
@@ -269,6 +275,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		Color:          color,
 		WorkDir:        pl.dir,
 		PipelineID:     id,
+		Terminal:       e.terminal(),
 	})
 	if err != nil {
 		_ = lf.Close() // nothing was written
