@@ -55,8 +55,9 @@ func parseConfig(data []byte) ([]configEntry, error) {
 			}
 			section = s + "."
 		case isAlpha(c):
+			// git reads a key before any section too (named without one).
 			e, ok := p.entry(c)
-			if !ok || section == "" {
+			if !ok {
 				return nil, fmt.Errorf("line %d: %w", p.line, errConfigSyntax)
 			}
 			e.name = section + e.name
