@@ -23,7 +23,7 @@ var listExceptions = map[string]string{
 	"manual__3":                       "gitlab-ci-local refuses to run when a needed manual job is not played; GitLab creates the pipeline and the job waits",
 	"validate-dependency-chain__3":    "--validate-dependency-chain is a gitlab-ci-local option; GitLab ignores dependencies on jobs absent from the pipeline",
 	"include-inputs.types.boolean__1": "gitlab-ci-local's preview drops default:interruptible; GitLab applies default: keywords (interruptible included) to every job",
-	"interactive__2":                  "@Interactive and --no-shell-executor-no-image are gitlab-ci-local features",
+	"interactive__2":                  "gantry list has no executor; gantry run --executor docker refuses @Interactive jobs as gitlab-ci-local does",
 }
 
 // listDiffs holds what TestGCLList found per invocation, so that

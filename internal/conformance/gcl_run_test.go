@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -21,8 +22,6 @@ import (
 // from GitLab, or a gitlab-ci-local-only feature.
 var runExceptions = map[string]string{
 	"include-rules__1": "GitLab sets GITLAB_CI=true, as gantry does; gitlab-ci-local sets it to false",
-	"interactive__1":   "gitlab-ci-local only: @Interactive jobs get the terminal, their output is not recorded",
-	"interactive__2":   "gitlab-ci-local only: --no-shell-executor-no-image refuses @Interactive jobs",
 	"manual__3": "GitLab does not refuse a pipeline whose job needs an unplayed manual job: the job " +
 		"waits (gantry: skipped, pipeline passes); gitlab-ci-local exits with an error",
 	"schema-validation-ignore__2": "gitlab-ci-local only: --ignore-schema-paths accepts a file GitLab rejects",
@@ -141,6 +140,9 @@ func checkRun(t *testing.T, c gclCase, g gclGolden, a gclArgs) string {
 	if a.ValidateDeps {
 		args = append(args, "--validate-dependency-chain")
 	}
+	if a.Docker {
+		args = append(args, "--executor", "docker")
+	}
 	if a.Home != "" {
 		args = append(args, "--home", filepath.Join(dir, a.Home))
 	}
@@ -213,6 +215,9 @@ func readEvents(out string) (map[string]*ranJob, []string, error) {
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
+		if !bytes.HasPrefix(sc.Bytes(), []byte("{")) {
+			continue // an @Interactive job's output, written to the terminal
+		}
 		var ev scheduler.Event
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			return nil, nil, fmt.Errorf("bad event %q: %v", sc.Text(), err)

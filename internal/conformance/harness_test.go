@@ -197,6 +197,9 @@ type gclArgs struct {
 	ValidateDeps bool
 	// ShellIsolation: jobs run in a copy of the project, not in it.
 	ShellIsolation bool
+	// Docker: jobs without image: run in containers too
+	// (--no-shell-executor-no-image), gantry's --executor docker.
+	Docker bool
 }
 
 func parseGCLArgs(args []string) gclArgs {
@@ -238,6 +241,10 @@ func parseGCLArgs(args []string) gclArgs {
 			a.Home = next()
 		case "--validate-dependency-chain":
 			a.ValidateDeps = true
+		case "--no-shell-executor-no-image":
+			a.Docker = true
+		case "--shell-executor-no-image":
+			a.Docker = false
 		case "--max-job-name-padding", "--pull-policy", "--default-image", "--maximum-includes", "--ignore-schema-paths":
 			next() // options about gitlab-ci-local itself, with a value
 		}
