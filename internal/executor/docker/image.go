@@ -82,9 +82,10 @@ func (b *Backend) ensureImage(ctx context.Context, ref string, policies []string
 		}
 	}
 	err := errors.Join(errs...)
-	if errors.Is(err, image.ErrUnauthorized) {
-		// The refusal names the image and the registry, and carries its
-		// own hint: credentials.
+	var regErr *image.Error
+	if errors.As(err, &regErr) || errors.Is(err, registryauth.ErrBadDockerAuthConfig) {
+		// A failed pull names the image and the registry and carries its
+		// own hint (credentials, TLS, the tag).
 		return dimage.InspectResponse{}, fmt.Errorf("%s: %w", what, err)
 	}
 	hint := "pull or build it first, or fix image:"

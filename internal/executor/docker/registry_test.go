@@ -49,22 +49,39 @@ func TestPrivateRegistry(t *testing.T) {
     - echo ran beside the private service
 `, busybox, private),
 	}
+	ciRegistry := func(password string) []plan.Variable {
+		return []plan.Variable{
+			{Name: "CI_REGISTRY", Value: reg.Host()},
+			{Name: "CI_REGISTRY_USER", Value: registrytest.User},
+			{Name: "CI_REGISTRY_PASSWORD", Value: password, Masked: true},
+		}
+	}
+	refused := "registry " + reg.Host() + " refused the credentials from CI_REGISTRY_USER/CI_REGISTRY_PASSWORD"
 	credentials := []struct {
 		name string
 		vars []plan.Variable
-		ok   bool
+		// dockerConfig logs gantry's user in to the registry.
+		dockerConfig bool
+		ok           bool
+		// says is what the failure says besides the image and the job.
+		says []string
 	}{
-		{"DOCKER_AUTH_CONFIG", []plan.Variable{{Name: "DOCKER_AUTH_CONFIG", Value: authConfig, Raw: true}}, true},
-		{"CI_REGISTRY", []plan.Variable{
-			{Name: "CI_REGISTRY", Value: reg.Host()},
-			{Name: "CI_REGISTRY_USER", Value: registrytest.User},
-			{Name: "CI_REGISTRY_PASSWORD", Value: registrytest.Password, Masked: true},
-		}, true},
-		{"none", nil, false},
+		{name: "DOCKER_AUTH_CONFIG", vars: []plan.Variable{{Name: "DOCKER_AUTH_CONFIG", Value: authConfig, Raw: true}}, ok: true},
+		{name: "CI_REGISTRY", vars: ciRegistry(registrytest.Password), ok: true},
+		{name: "docker config file", dockerConfig: true, ok: true},
+		{name: "none", says: []string{"unauthorized: registry " + reg.Host() + " requires credentials and none were found",
+			"hint: set DOCKER_AUTH_CONFIG", "docker login " + reg.Host()}},
+		{name: "wrong password", vars: ciRegistry("not-the-password"), says: []string{refused}},
+		{name: "job beats the docker config file", vars: ciRegistry("not-the-password"), dockerConfig: true, says: []string{refused}},
+		{name: "bad DOCKER_AUTH_CONFIG", vars: []plan.Variable{{Name: "DOCKER_AUTH_CONFIG", Value: `{"auths": {"x": {"auth": "` + basic + `"}`, Raw: true}},
+			says: []string{"DOCKER_AUTH_CONFIG is not a docker config.json document (hint:"}},
 	}
 	for _, what := range []string{"image", "service"} {
 		for _, c := range credentials {
 			t.Run(what+"/"+c.name, func(t *testing.T) {
+				if c.dockerConfig {
+					t.Setenv("DOCKER_CONFIG", reg.DockerConfig(t))
+				}
 				b := newBackend(t, Config{})
 				job, _ := newJob(t, b, "") // for its leftover check
 				dir := t.TempDir()
@@ -89,11 +106,9 @@ func TestPrivateRegistry(t *testing.T) {
 					if what == "service" {
 						used = "service " + private + " of job " + j.Name
 					}
-					mustContain(t, "reason", j.Reason, used+": pull "+private+": unauthorized",
-						"registry "+reg.Host()+" requires credentials and none were found",
-						"hint: set DOCKER_AUTH_CONFIG", "docker login "+reg.Host())
+					mustContain(t, "reason", j.Reason, append([]string{used + ": pull " + private + ": "}, c.says...)...)
 				}
-				for _, secret := range []string{registrytest.Password, basic} {
+				for _, secret := range []string{registrytest.Password, basic, "not-the-password"} {
 					if strings.Contains(log+j.Reason, secret) {
 						t.Errorf("a credential shows in the log or the reason:\n%s\n%s", log, j.Reason)
 					}
