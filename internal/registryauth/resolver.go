@@ -79,9 +79,6 @@ func (a Auth) Authenticator() authn.Authenticator {
 // for concurrent use.
 type Resolver struct {
 	sources []source
-	// dockerConfig is the docker config file's keychain; a variable for
-	// tests, which must not read the user's own.
-	dockerConfig authn.Keychain
 }
 
 type source struct {
@@ -94,7 +91,7 @@ type source struct {
 // when a DOCKER_AUTH_CONFIG is not a docker config.json document; the
 // error quotes nothing of it.
 func NewResolver(sources ...Credentials) (*Resolver, error) {
-	r := &Resolver{dockerConfig: authn.DefaultKeychain}
+	r := &Resolver{}
 	for _, c := range sources {
 		cf, err := parseDockerConfig(c.DockerAuthConfig)
 		if err != nil {
@@ -131,7 +128,9 @@ func (r *Resolver) Lookup(ctx context.Context, host string) (Auth, error) {
 	if err != nil {
 		return Auth{}, fmt.Errorf("registry %q: %w", host, err)
 	}
-	a, err := authn.Resolve(ctx, r.dockerConfig, reg)
+	// The docker config file is read at each lookup, as docker does: a
+	// `docker login` meanwhile counts.
+	a, err := authn.Resolve(ctx, authn.DefaultKeychain, reg)
 	if err != nil {
 		return Auth{}, fmt.Errorf("credentials for %s from %s: %w", host, SourceDockerConfig, err)
 	}
