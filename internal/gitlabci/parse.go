@@ -121,10 +121,17 @@ func (c *converter) convert(y *yaml.Node, depth int) (*Node, error) {
 		if y.Tag == "!reference" {
 			return nil, errorf(n.Pos, "write !reference [job, key]", "!reference must tag a list")
 		}
+		untagged := y.Style&yaml.TaggedStyle == 0
+		if !strings.HasPrefix(n.Tag, "!!") {
+			// Psych, GitLab's loader, reads a scalar under a tag it does
+			// not know (!foo) as if it had none.
+			n.Tag = implicitTag(y.Value, y.Style)
+			untagged = true
+		}
 		if n.Tag == TagNull {
 			n.Kind = Null
 		}
-		if b, ok := yaml11Bools[strings.ToLower(n.Value)]; ok && n.Tag == TagStr && y.Style == 0 {
+		if b, ok := yaml11Bools[strings.ToLower(n.Value)]; ok && n.Tag == TagStr && untagged && y.Style&^yaml.TaggedStyle == 0 {
 			// GitLab reads YAML 1.1, where a bare yes/no/on/off is a
 			// boolean; yaml.v3 (YAML 1.2) reads it as a string.
 			n.Tag, n.Value = TagBool, b
@@ -329,4 +336,11 @@ func unwrapPathError(err error) error {
 		return fmt.Errorf("%s %s", pe.Op, pe.Err)
 	}
 	return err
+}
+
+// implicitTag is the tag YAML resolves for an untagged scalar written in
+// style.
+func implicitTag(value string, style yaml.Style) string {
+	y := yaml.Node{Kind: yaml.ScalarNode, Value: value, Style: style &^ yaml.TaggedStyle}
+	return y.ShortTag()
 }

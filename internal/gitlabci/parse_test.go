@@ -1,10 +1,13 @@
 package gitlabci
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestParseMergeKeys(t *testing.T) {
@@ -108,5 +111,32 @@ func TestParseYAML11Booleans(t *testing.T) {
 		if got := n.Get(key); got.Tag != want[0] || got.Value != want[1] {
 			t.Errorf("%s: got %s %q, want %s %q", key, got.Tag, got.Value, want[0], want[1])
 		}
+	}
+}
+
+// A tag GitLab's loader does not know is ignored: the scalar resolves as
+// if it were untagged. Core tags stay, and Render writes one the value
+// does not imply, so that the merged YAML reads back the same.
+func TestParseTags(t *testing.T) {
+	src := "a: !foo 12\nb: !foo\nc: !foo 'x'\nd: !!float 1\ne: !!str 5\nf: !custom yes\n"
+	n, err := ParseDocument("x.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string][2]string{
+		"a": {TagInt, "12"}, "b": {TagNull, ""}, "c": {TagStr, "x"},
+		"d": {TagFloat, "1"}, "e": {TagStr, "5"}, "f": {TagBool, "true"},
+	} {
+		if got := n.Get(key); got.Tag != want[0] || got.Value != want[1] {
+			t.Errorf("%s: got %s %q, want %s %q", key, got.Tag, got.Value, want[0], want[1])
+		}
+	}
+	var out bytes.Buffer
+	if err := Render(&out, n); err != nil {
+		t.Fatal(err)
+	}
+	want := "a: 12\nb: null\nc: x\nd: !!float \"1\"\ne: \"5\"\nf: true\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("render (-want +got):\n%s", diff)
 	}
 }

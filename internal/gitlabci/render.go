@@ -180,6 +180,11 @@ func renderScalar(n *Node) string {
 		return `""`
 	}
 	if n.Tag != TagStr {
+		if implicitTag(n.Value, 0) != n.Tag {
+			// An explicit tag the value does not imply (!!float 1) must
+			// be written, or the value reads back as something else.
+			return n.Tag + " " + quoteIfNeeded(n.Value)
+		}
 		return n.Value // numbers and booleans as written
 	}
 	return quoteIfNeeded(n.Value)
