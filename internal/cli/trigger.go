@@ -101,9 +101,12 @@ func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trig
 		filesErr, workErr error
 		tagOnly           bool
 	)
-	wg.Add(2)
-	go func() { defer wg.Done(); files, filesErr = gitrepo.Files(ctx, dir) }()
-	go func() { defer wg.Done(); work, workErr = gitrepo.WorkingChanges(ctx, dir) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		files, work, filesErr = gitrepo.Worktree(ctx, dir)
+		workErr = filesErr
+	}()
 	if f.tag == "" && f.ref != "" {
 		wg.Add(1)
 		go func() { defer wg.Done(); tagOnly = isTagOnly(ctx, dir, f.ref) }()

@@ -2,6 +2,7 @@ package gitrepo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -27,18 +28,48 @@ func Changed(ctx context.Context, dir, from, to string, mergeBase bool) ([]strin
 // tree: staged, unstaged and untracked-not-ignored files. A local run
 // uses it so that rules:changes sees what the user is about to commit.
 func WorkingChanges(ctx context.Context, dir string) ([]string, error) {
+	changed, _, err := status(ctx, dir)
+	return changed, err
+}
+
+// Worktree returns what Files and WorkingChanges return, running one git
+// command where they run two: git status lists the changes and the
+// untracked files, and the tracked files are read from the index
+// directly (git ls-files when the index is one indexPaths leaves to it).
+func Worktree(ctx context.Context, dir string) (files, changed []string, err error) {
+	tracked, idxErr := indexPaths(dir)
+	changed, untracked, err := status(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if errors.Is(idxErr, errUnsupported) {
+		files, err = Files(ctx, dir)
+		return files, changed, err
+	}
+	if idxErr != nil {
+		return nil, nil, fmt.Errorf("list files: %w", idxErr)
+	}
+	return orEmpty(sortedUnique(append(tracked, untracked...))), changed, nil
+}
+
+// status runs git status: the changed paths (staged, unstaged and
+// untracked), and the untracked ones alone. --untracked-files=all lists
+// untracked files one by one, as ls-files --others does.
+func status(ctx context.Context, dir string) (changed, untracked []string, err error) {
 	out, err := git(ctx, dir, "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--ignore-submodules=none")
 	if err != nil {
-		return nil, fmt.Errorf("working tree changes: %w", err)
+		return nil, nil, fmt.Errorf("working tree changes: %w", err)
 	}
-	var names []string
 	for _, e := range splitZ(out) {
 		// Each entry is "XY path"; --no-renames means no second path.
 		if len(e) > 3 {
-			names = append(names, e[3:])
+			changed = append(changed, e[3:])
+			if e[:3] == "?? " {
+				untracked = append(untracked, e[3:])
+			}
 		}
 	}
-	return orEmpty(sortedUnique(names)), nil
+	return orEmpty(sortedUnique(changed)), untracked, nil
 }
 
 // Files lists the files of the working copy that rules:exists can see:
