@@ -2,9 +2,9 @@ package gitrepo
 
 import (
 	"context"
-	"errors"
 	"crypto/sha1"
 	"encoding/binary"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
