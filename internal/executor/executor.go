@@ -105,6 +105,11 @@ type Job struct {
 	// services (GitLab passes job variables to services) and may set them
 	// in the process or container environment.
 	Env []Variable
+	// InjectSSHAgent asks for the user's SSH agent inside the job
+	// (gitlab-ci-local's @InjectSSHAgent decorator). Backends whose jobs
+	// inherit gantry's environment (shell) have it already; container
+	// backends mount the agent's socket and set SSH_AUTH_SOCK.
+	InjectSSHAgent bool
 	// Log receives the backend's own messages for the job's log.
 	Log io.Writer
 }

@@ -88,6 +88,11 @@ func (r *run) attempt(ctx context.Context, j *plan.Job, n int, started time.Time
 			secrets = append(secrets, v.Value)
 		}
 	}
+	creds, short := credentialSecrets(vars)
+	secrets = append(secrets, creds...)
+	if text := shortCredentialNotice(short); text != "" {
+		notice(text, true)
+	}
 
 	out := r.logWriter(j, n, secrets, jc.Tap)
 	term := r.terminal(j)
@@ -103,7 +108,9 @@ func (r *run) attempt(ctx context.Context, j *plan.Job, n int, started time.Time
 		Services:  services(j),
 		Tags:      tags(j),
 		Env:       executorEnv(vars),
-		Log:       &logs.Chunker{Emit: func(b []byte) { notice(strings.TrimSuffix(string(b), "\n"), false) }},
+		// Decorators are on the spec; jobs built without one ask nothing.
+		InjectSSHAgent: j.Spec != nil && j.Spec.Decorators.InjectSSHAgent,
+		Log:            &logs.Chunker{Emit: func(b []byte) { notice(strings.TrimSuffix(string(b), "\n"), false) }},
 	})
 	if err != nil {
 		res.Failure, res.Reason = FailureSystem, err.Error()
