@@ -49,8 +49,8 @@ func TestLintBadInput(t *testing.T) {
 			})
 			start := time.Now()
 			code, out, errOut := run(t, "lint", "-C", dir)
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("took %v, want under a second", d)
+			if d := time.Since(start); d > 5*time.Second { // a hang guard, generous for a loaded CI machine
+				t.Errorf("took %v", d)
 			}
 			if code != ExitInvalid {
 				t.Errorf("exit %d, want %d; output:\n%s%s", code, ExitInvalid, out, errOut)

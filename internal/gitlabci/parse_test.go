@@ -64,7 +64,7 @@ func TestParseBadInput(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
 			}
-			if d := time.Since(start); d > time.Second {
+			if d := time.Since(start); d > 5*time.Second { // a hang guard, generous for a loaded CI machine
 				t.Errorf("took %v", d)
 			}
 		})

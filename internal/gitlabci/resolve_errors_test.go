@@ -378,7 +378,7 @@ func TestResolveErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
 			doc, err := resolveFiles(t, tt.files, tt.opts)
-			if d := time.Since(start); d > time.Second {
+			if d := time.Since(start); d > 5*time.Second { // a hang guard, generous for a loaded CI machine
 				t.Errorf("took %v", d)
 			}
 			if err == nil {
