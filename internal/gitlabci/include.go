@@ -179,6 +179,9 @@ func (r *resolver) expand(e includeEntry) ([]source, error) {
 	if !ok {
 		return nil, errorf(e.pos, "include:local paths are relative to the project root", "%s is outside the project directory", loc)
 	}
+	if err := checkLiteralLocal(loc, name, e.pos); err != nil {
+		return nil, err
+	}
 	if err := checkYAMLExt(name, e.pos); err != nil {
 		return nil, err
 	}
@@ -193,6 +196,9 @@ func (r *resolver) expandWildcard(pattern string, at pipeline.Pos) ([]source, er
 	name, ok := cleanLocal(pattern)
 	if !ok {
 		return nil, errorf(at, "include:local paths are relative to the project root", "%s is outside the project directory", pattern)
+	}
+	if err := checkLiteralLocal(pattern, name, at); err != nil {
+		return nil, err
 	}
 	if err := checkYAMLExt(name, at); err != nil {
 		return nil, err
@@ -264,6 +270,22 @@ func checkYAMLExt(name string, pos pipeline.Pos) error {
 		return nil
 	}
 	return errorf(pos, "included files must end in .yml or .yaml", "included file %s does not have a YAML extension", name)
+}
+
+// checkLiteralLocal refuses an include:local path with . or .. segments
+// (./ci.yml, ci/../b.yml). GitLab reads the path from the repository as
+// written, where no entry is named . or .., so it fails such an include
+// as a file that does not exist (gitlab-org/gitlab#437645 plans relative
+// paths); taking it here would pass a pipeline GitLab refuses. clean is
+// loc as cleanLocal normalized it, for the hint.
+func checkLiteralLocal(loc, clean string, pos pipeline.Pos) error {
+	for _, seg := range strings.Split(strings.TrimLeft(loc, "/"), "/") {
+		if seg == "." || seg == ".." {
+			return errorf(pos, "write "+clean+": include:local paths are read from the project root as written, without . or .. (GitLab does not support them)",
+				"file %s does not exist in the repository", loc)
+		}
+	}
+	return nil
 }
 
 // cleanLocal normalizes a project-relative path (a leading / is optional,

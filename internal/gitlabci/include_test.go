@@ -109,6 +109,69 @@ func TestExpandVarsInput(t *testing.T) {
 	}
 }
 
+// TestIncludeLocalLiteralPath checks that include:local paths are taken
+// as GitLab takes them: from the project root, with or without a leading
+// /, and never with . or .. segments, which GitLab fails as files that do
+// not exist (gitlab-ci-local refuses them too), even for the pipeline
+// file itself.
+func TestIncludeLocalLiteralPath(t *testing.T) {
+	files := map[string]string{
+		"ci/a.yml": "a:\n  script: x\n",
+		"b.yml":    "b:\n  script: x\n",
+	}
+	tests := []struct {
+		name    string
+		include string
+		want    string // the jobs included, or the error
+	}{
+		{"plain", "- local: ci/a.yml", "a"},
+		{"leading slash", "- local: /ci/a.yml", "a"},
+		{"string form", "- ci/a.yml", "a"},
+		{"leading dot slash", "- local: ./ci/a.yml", "error: file ./ci/a.yml does not exist in the repository"},
+		{"pipeline file itself", "- local: ./.gitlab-ci.yml", "error: file ./.gitlab-ci.yml does not exist in the repository"},
+		{"string form with dot slash", "- ./b.yml", "error: file ./b.yml does not exist in the repository"},
+		{"dot dot inside", "- local: ci/../b.yml", "error: file ci/../b.yml does not exist in the repository"},
+		{"dot segment inside", "- local: ci/./a.yml", "error: file ci/./a.yml does not exist in the repository"},
+		{"wildcard with dot slash", "- local: ./ci/*.yml", "error: file ./ci/*.yml does not exist in the repository"},
+		{"leaving the project", "- local: ../x.yml", "error: ../x.yml is outside the project directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := maps.Clone(files)
+			fs[".gitlab-ci.yml"] = "include:\n" + indent(tt.include) + "\n"
+			doc, err := resolveFiles(t, fs, Options{})
+			if msg, ok := strings.CutPrefix(tt.want, "error: "); ok {
+				if err == nil || !strings.Contains(err.Error(), msg) {
+					t.Fatalf("error %v, want one saying %q", err, msg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(jobKeys(doc), ", "); got != tt.want {
+				t.Errorf("included %q, want %q", got, tt.want)
+			}
+		})
+	}
+	t.Run("hint", func(t *testing.T) {
+		fs := maps.Clone(files)
+		fs[".gitlab-ci.yml"] = "include:\n  - local: ./b.yml\n"
+		_, err := resolveFiles(t, fs, Options{})
+		errs := Errors(err)
+		if len(errs) != 1 || !strings.HasPrefix(errs[0].Hint, "write b.yml:") || errs[0].Pos.Line != 2 {
+			t.Errorf("errors %v, want one at line 2 with the hint \"write b.yml: ...\"", err)
+		}
+	})
+	t.Run("pipeline file given as ./", func(t *testing.T) {
+		// -f ./.gitlab-ci.yml names a file on disk, not an include.
+		_, err := resolveFiles(t, map[string]string{".gitlab-ci.yml": "a:\n  script: x\n"}, Options{File: "./.gitlab-ci.yml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // indent indents every line of s by two spaces.
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
