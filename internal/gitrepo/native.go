@@ -33,21 +33,24 @@ func readNative(ctx context.Context, dir string) (Info, error) {
 			return Info{}, fmt.Errorf("HEAD -> %q: %w", target, errUnsupported)
 		}
 		content, ok, err := refs.loose(target)
-		if err != nil {
+		switch {
+		case err != nil:
 			return Info{}, fmt.Errorf("%w: %w", err, errUnsupported)
-		}
-		if ok && !isHex40(content) {
+		case ok && !isHex40(content):
 			// A symbolic branch, or garbage git may refuse: git decides.
 			return Info{}, fmt.Errorf("%s: %w", target, errUnsupported)
+		case ok:
+			info.SHA = content
+		default:
+			p, err := refs.packedRef(target)
+			if err != nil {
+				return Info{}, err
+			}
+			if p.sha == "" {
+				return Info{}, fmt.Errorf("read repository %s: %w", dir, ErrNoCommit)
+			}
+			info.SHA = p.sha
 		}
-		sha, _, found, err := refs.resolve(target)
-		if err != nil {
-			return Info{}, err
-		}
-		if !found {
-			return Info{}, fmt.Errorf("read repository %s: %w", dir, ErrNoCommit)
-		}
-		info.SHA = sha
 		info.Branch, info.Detached = strings.TrimPrefix(target, "refs/heads/"), !strings.HasPrefix(target, "refs/heads/")
 		if info.Detached {
 			info.Branch = ""
