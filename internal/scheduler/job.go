@@ -88,7 +88,7 @@ func (r *run) attempt(ctx context.Context, j *plan.Job, n int, started time.Time
 			secrets = append(secrets, v.Value)
 		}
 	}
-	creds, short := credentialSecrets(vars)
+	creds, short := CredentialSecrets(vars)
 	secrets = append(secrets, creds...)
 	if text := shortCredentialNotice(short); text != "" {
 		notice(text, true)

@@ -16,8 +16,9 @@ import (
 // masks the passwords, tokens and base64 auths inside it anyway: they are
 // registry credentials, and the JSON around them is not worth hiding.
 
-// credentialVars are the variables whose whole value is a credential.
-var credentialVars = []string{"CI_JOB_TOKEN", registryauth.VarPassword, "CI_DEPLOY_PASSWORD"}
+// CredentialVariables are the variables whose whole value is a credential;
+// DOCKER_AUTH_CONFIG and CI_REGISTRY_USER also count in CredentialSecrets.
+var CredentialVariables = []string{"CI_JOB_TOKEN", registryauth.VarPassword, "CI_DEPLOY_PASSWORD"}
 
 // minCredentialLen is GitLab's minimum length of a masked value. A shorter
 // credential the user did not mark masked is left visible: masking "pw"
@@ -25,10 +26,12 @@ var credentialVars = []string{"CI_JOB_TOKEN", registryauth.VarPassword, "CI_DEPL
 // wants it masked marks it; the masker takes any length then).
 const minCredentialLen = 8
 
-// credentialSecrets returns the values among vars (final values, later
-// wins) that are credentials by name, for the job's masker, and the names
-// of the variables whose credential is too short to mask that way.
-func credentialSecrets(vars []plan.Variable) (secrets, short []string) {
+// CredentialSecrets returns the values among vars (final values, later
+// wins) that are credentials by name, for a masker, and the names of the
+// variables whose credential is too short to mask that way. The scheduler
+// masks them in every job's log; callers use it for credentials jobs get
+// by other ways (gantry's environment, inherited by shell jobs).
+func CredentialSecrets(vars []plan.Variable) (secrets, short []string) {
 	values := map[string]string{}
 	masked := map[string]bool{}
 	for _, v := range vars {
@@ -50,7 +53,7 @@ func credentialSecrets(vars []plan.Variable) (secrets, short []string) {
 			}
 		}
 	}
-	for _, name := range credentialVars {
+	for _, name := range CredentialVariables {
 		add(name, values[name])
 	}
 	// Only the parts of DOCKER_AUTH_CONFIG: its user and password pairs'

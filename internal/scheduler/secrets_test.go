@@ -68,7 +68,7 @@ func TestCredentialSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			secrets, short := credentialSecrets(tt.vars)
+			secrets, short := CredentialSecrets(tt.vars)
 			sortStrings := cmpopts.SortSlices(func(a, b string) bool { return a < b })
 			if d := cmp.Diff(tt.secrets, secrets, sortStrings, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("secrets (-want +got):\n%s", d)

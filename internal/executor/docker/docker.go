@@ -70,6 +70,11 @@ type Config struct {
 	// the job's variables and before the docker config file of gantry's
 	// user.
 	Credentials registryauth.Credentials
+	// SSHAuthSock is the host path of the user's SSH agent socket
+	// (gantry's SSH_AUTH_SOCK): jobs that ask for the agent
+	// (executor.Job.InjectSSHAgent) get it mounted at the same path, with
+	// SSH_AUTH_SOCK set, so that ssh and git in the job use the user's keys.
+	SSHAuthSock string
 	// Logger receives what is not about one job (sweeps); nil discards.
 	Logger *slog.Logger
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +68,9 @@ func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Sess
 		env:     job.ProcessEnv(nil),
 		creds:   creds,
 	}
+	if job.InjectSSHAgent {
+		s.sshAgent = sshAgent(b.cfg.SSHAuthSock, log)
+	}
 	if err := os.MkdirAll(s.hostTmp, 0o700); err != nil {
 		return nil, fmt.Errorf("prepare docker job: %w", err)
 	}
@@ -74,6 +79,31 @@ func (b *Backend) Prepare(ctx context.Context, job *executor.Job) (executor.Sess
 		return nil, err
 	}
 	return s, nil
+}
+
+// sshAgent returns the agent socket to mount for a job that asks for it,
+// or "" after telling the job's log why there is none: the job still runs,
+// as gitlab-ci-local's does, and fails only if it needs the agent.
+func sshAgent(sock string, log io.Writer) string {
+	const hint = "start one with eval $(ssh-agent) and ssh-add, then run gantry from that shell"
+	if sock == "" {
+		fmt.Fprintf(log, "@InjectSSHAgent: SSH_AUTH_SOCK is not set where gantry runs: the job gets no SSH agent (%s)\n", hint)
+		return ""
+	}
+	if !filepath.IsAbs(sock) {
+		// The container has another working directory: only an absolute
+		// path means the same socket inside.
+		abs, err := filepath.Abs(sock)
+		if err == nil {
+			sock = abs
+		}
+	}
+	fi, err := os.Stat(sock)
+	if err != nil || fi.Mode().Type() != fs.ModeSocket {
+		fmt.Fprintf(log, "@InjectSSHAgent: SSH_AUTH_SOCK=%s is not a socket: the job gets no SSH agent (%s)\n", sock, hint)
+		return ""
+	}
+	return sock
 }
 
 // projectPath is CI_PROJECT_PATH made safe as a relative path.
@@ -105,6 +135,9 @@ type session struct {
 	paths executor.Paths
 	// hostTmp is the host side of paths.TempDir.
 	hostTmp string
+	// sshAgent is the SSH agent socket mounted into the steps' containers,
+	// empty when the job did not ask for it or there is none.
+	sshAgent string
 
 	netName  string // empty when the job has no services
 	services []*service

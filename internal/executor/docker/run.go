@@ -11,6 +11,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/gantry-ci/gantry/internal/executor"
@@ -137,6 +138,14 @@ func (s *session) createStep(ctx context.Context, name string) (string, error) {
 			s.hostTmp + ":" + s.paths.TempDir,
 		},
 		Init: &init,
+	}
+	if s.sshAgent != "" {
+		// The same path inside as outside: a path the job reads from
+		// SSH_AUTH_SOCK or a script copied from the host both work.
+		// A mount, not a bind: a socket gone meanwhile fails the step
+		// instead of becoming an empty directory on the host.
+		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: s.sshAgent, Target: s.sshAgent})
+		cfg.Env = append(cfg.Env, "SSH_AUTH_SOCK="+s.sshAgent)
 	}
 	if s.netName != "" {
 		host.NetworkMode = container.NetworkMode(s.netName)
