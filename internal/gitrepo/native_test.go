@@ -268,6 +268,11 @@ func TestReadNativeMatchesGit(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Read differs from git (-git +Read):\n%s", diff)
 			}
+			top, err := TopLevel(ctx, dir)
+			gitTop, gitErr := topLevelGit(ctx, dir)
+			if top != gitTop || fmt.Sprint(err) != fmt.Sprint(gitErr) {
+				t.Errorf("TopLevel = %q, %v; rev-parse --show-toplevel %q, %v", top, err, gitTop, gitErr)
+			}
 			_, nerr := readNative(ctx, dir)
 			if native := !errors.Is(nerr, errUnsupported); native != tt.native {
 				t.Errorf("direct reader answered = %v (err %v), want %v", native, nerr, tt.native)

@@ -75,8 +75,17 @@ func hasRefsNative(dir string, names []string) (map[string]bool, error) {
 }
 
 // TopLevel returns the top-level directory of the working copy containing
-// dir; it needs no commit.
+// dir; it needs no commit. It is read from the file system as git finds it
+// (see discover), else asked of git.
 func TopLevel(ctx context.Context, dir string) (string, error) {
+	if l, err := discover(dir); err == nil {
+		return l.top, nil
+	}
+	return topLevelGit(ctx, dir)
+}
+
+// topLevelGit is TopLevel by git rev-parse.
+func topLevelGit(ctx context.Context, dir string) (string, error) {
 	out, err := git(ctx, dir, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return "", fmt.Errorf("top-level directory: %w", err)
