@@ -56,6 +56,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// gitlab-ci-local's GCL_* variables and option files fill the flags
+	// the command line left unset.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return applyGCLOptions(cmd, stderr) }
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
