@@ -270,7 +270,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		Concurrency:    rf.concurrency,
 		DefaultTimeout: rf.timeout,
 		Manual:         manual,
-		Secrets:        secrets,
+		Secrets:        append(secrets, environmentSecrets(os.Getenv)...),
 		LogLimit:       rf.logLimit,
 		Color:          color,
 		WorkDir:        pl.dir,

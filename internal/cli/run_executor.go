@@ -3,11 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/gantry-ci/gantry/internal/executor"
 	"github.com/gantry-ci/gantry/internal/executor/docker"
 	"github.com/gantry-ci/gantry/internal/executor/shell"
+	"github.com/gantry-ci/gantry/internal/plan"
+	"github.com/gantry-ci/gantry/internal/registryauth"
+	"github.com/gantry-ci/gantry/internal/scheduler"
 	"github.com/spf13/pflag"
 )
 
@@ -76,7 +80,17 @@ func (f *executorFlags) open(ctx context.Context, name string) (b executor.Backe
 	case "shell":
 		return shell.New(shell.Config{}), func() {}, nil
 	case "docker":
-		d, err := docker.New(docker.Config{DefaultImage: f.defaultImage, ServiceWait: f.serviceWait})
+		creds, err := runnerCredentials(os.Getenv)
+		if err != nil {
+			return nil, nil, withCode(ExitInvalid, fmt.Errorf("docker executor: %w", err))
+		}
+		d, err := docker.New(docker.Config{
+			DefaultImage: f.defaultImage,
+			ServiceWait:  f.serviceWait,
+			Credentials:  creds,
+			// Only jobs with @InjectSSHAgent get it.
+			SSHAuthSock: os.Getenv("SSH_AUTH_SOCK"),
+		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("docker executor: %w", err)
 		}
@@ -89,4 +103,34 @@ func (f *executorFlags) open(ctx context.Context, name string) (b executor.Backe
 		return d, func() { _ = d.Close() }, nil // nothing left to do if closing fails
 	}
 	return nil, nil, withCode(ExitInvalid, fmt.Errorf("--executor %q: use shell or docker", name))
+}
+
+// runnerCredentials are the registry credentials in gantry's own
+// environment (DOCKER_AUTH_CONFIG, CI_REGISTRY with CI_REGISTRY_USER and
+// CI_REGISTRY_PASSWORD): the runner-level ones of GitLab Runner's
+// config.toml, which the docker executor uses for the pulls a job's own
+// variables do not cover. A DOCKER_AUTH_CONFIG that cannot be read fails
+// the run before any job, not each job's pull.
+func runnerCredentials(getenv func(string) string) (registryauth.Credentials, error) {
+	c := registryauth.FromEnv(getenv)
+	if _, err := registryauth.NewResolver(c); err != nil {
+		return registryauth.Credentials{}, fmt.Errorf("gantry's environment: %w", err)
+	}
+	return c, nil
+}
+
+// environmentSecrets are the credentials in gantry's own environment, for
+// every job's masker: shell jobs inherit that environment, so a job that
+// echoes $CI_REGISTRY_PASSWORD would otherwise show the runner's password,
+// and a pull's messages must not show the docker executor's.
+func environmentSecrets(getenv func(string) string) []string {
+	var vars []plan.Variable
+	for _, name := range append([]string{registryauth.VarDockerAuthConfig, registryauth.VarUser}, scheduler.CredentialVariables...) {
+		if v := getenv(name); v != "" {
+			vars = append(vars, plan.Variable{Name: name, Value: v})
+		}
+	}
+	// Values too short to mask stay visible, as in the jobs' variables.
+	secrets, _ := scheduler.CredentialSecrets(vars)
+	return secrets
 }
