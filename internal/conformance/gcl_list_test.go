@@ -93,11 +93,7 @@ func checkList(t *testing.T, c gclCase, g gclGolden) string {
 	for _, v := range a.Variables {
 		args = append(args, "--variable", v)
 	}
-	for k, v := range g.Env {
-		if name, ok := strings.CutPrefix(k, "GCL_VARIABLE_"); ok {
-			args = append(args, "--variable", name+"="+v)
-		}
-	}
+	setGCLEnv(t, g)
 	if !a.List {
 		for _, j := range a.Jobs {
 			args = append(args, "--job", gitlabJobName(j))

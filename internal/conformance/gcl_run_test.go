@@ -114,11 +114,7 @@ func checkRun(t *testing.T, c gclCase, g gclGolden, a gclArgs) string {
 	for _, v := range a.Variables {
 		args = append(args, "--variable", v)
 	}
-	for k, v := range g.Env {
-		if name, ok := strings.CutPrefix(k, "GCL_VARIABLE_"); ok {
-			args = append(args, "--variable", name+"="+v)
-		}
-	}
+	setGCLEnv(t, g)
 	for _, j := range a.Jobs {
 		args = append(args, "--job", j)
 	}

@@ -184,6 +184,17 @@ func prepare(t *testing.T, c gclCase, g gclGolden) string {
 	return wd
 }
 
+// setGCLEnv gives gantry, which runs in-process, the invocation's
+// environment as gitlab-ci-local had it: gantry reads the GCL_* variables
+// (GCL_VARIABLE_NAME, GCL_VARIABLE, GCL_NEEDS...) itself, so that reading
+// is what the check tests, not a mapping to flags here.
+func setGCLEnv(t *testing.T, g gclGolden) {
+	t.Helper()
+	for k, v := range g.Env {
+		t.Setenv(k, v)
+	}
+}
+
 // gclArgs is a gitlab-ci-local command line, parsed.
 type gclArgs struct {
 	Jobs, Manual, Variables []string
