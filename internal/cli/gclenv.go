@@ -76,7 +76,7 @@ type gclSetting struct {
 	key   string // as written: GCL_NEEDS, NEEDS
 	opt   string // kebab-case option name
 	value string
-	where string // "GCL_NEEDS" or "path:line:col", for messages
+	where string // "path:line:col" for a file's, empty for the environment's
 }
 
 // gclSources are the values found for each option, by source.
@@ -170,7 +170,7 @@ func (s *gclSources) readEnv(environ []string, ignored *[]string) {
 		key, value, _ := strings.Cut(kv, "=")
 		if name, ok := strings.CutPrefix(key, gclVarPrefix); ok {
 			if name != "" { // gitlab-ci-local skips GCL_VARIABLE_ too
-				vars = append(vars, gclSetting{key: key, opt: "variable", value: name + "=" + value, where: key})
+				vars = append(vars, gclSetting{key: key, opt: "variable", value: name + "=" + value})
 			}
 			continue
 		}
@@ -183,7 +183,7 @@ func (s *gclSources) readEnv(environ []string, ignored *[]string) {
 			*ignored = append(*ignored, key)
 			continue
 		}
-		set := gclSetting{key: key, opt: opt, value: value, where: key}
+		set := gclSetting{key: key, opt: opt, value: value}
 		if gclOptions[opt].list {
 			// GCL_VARIABLE="A=1;B=2" is two values.
 			for _, item := range strings.Split(value, ";") {
@@ -309,7 +309,7 @@ func setGCLFlag(f *pflag.Flag, o gclOption, values []gclSetting) error {
 	for _, v := range values {
 		fv, skip, err := o.value(v.value)
 		if err != nil {
-			return fmt.Errorf("%s: %s=%s: %v", v.where, v.key, v.value, err)
+			return v.errorf(err)
 		}
 		if !skip {
 			items = append(items, fv)
@@ -326,12 +326,20 @@ func setGCLFlag(f *pflag.Flag, o gclOption, values []gclSetting) error {
 		f.Changed = true
 		return sv.Replace(append(items, sv.GetSlice()...))
 	}
-	last := values[len(values)-1]
 	if err := f.Value.Set(items[len(items)-1]); err != nil {
-		return fmt.Errorf("%s: %s=%s: %v", last.where, last.key, last.value, err)
+		return values[len(values)-1].errorf(err)
 	}
 	f.Changed = true
 	return nil
+}
+
+// errorf reports a bad value where it was set.
+func (s gclSetting) errorf(err error) error {
+	where := s.where
+	if where == "" {
+		where = "environment"
+	}
+	return fmt.Errorf("%s: %s=%s: %v", where, s.key, s.value, err)
 }
 
 func gclString(v string) (string, bool, error) { return v, v == "", nil }

@@ -22,6 +22,7 @@ type gclEntry struct {
 // A later NAME wins. The lines that are none of these are returned as bad
 // (dotenv skips them silently; gantry says so).
 func parseGCLDotenv(text string) (entries []gclEntry, bad []int) {
+	text = strings.TrimPrefix(text, "\uFEFF")
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
 	lines := strings.Split(text, "\n")

@@ -32,6 +32,7 @@ func TestParseGCLDotenv(t *testing.T) {
 		{"empty", "V=\nW=''", []gclEntry{{"V", "", 1, 3}, {"W", "", 2, 3}}, nil},
 		{"later wins in place", "A=1\nB=2\nA=3", []gclEntry{{"A", "3", 3, 3}, {"B", "2", 2, 3}}, nil},
 		{"crlf", "A=1\r\nB=2\r\n", []gclEntry{{"A", "1", 1, 3}, {"B", "2", 2, 3}}, nil},
+		{"byte order mark", "\uFEFFFILE=x.yml", []gclEntry{{"FILE", "x.yml", 1, 6}}, nil},
 		{"kebab and dotted keys", "only-needs=true\na.b=c", []gclEntry{{"only-needs", "true", 1, 12}, {"a.b", "c", 2, 5}}, nil},
 		{"bad lines", "just words\n=x\nA:x\nB=1", []gclEntry{{"B", "1", 4, 3}}, []int{1, 2, 3}},
 	}

@@ -133,9 +133,9 @@ func TestGCLOptionsErrors(t *testing.T) {
 		{"bad boolean in the file", "FILE=x.yml\nNEEDS=maybe\n", nil, gclEnvFile + ":2:7: NEEDS=maybe: want true or false"},
 		{"bad number in the file", "CONCURRENCY=many", nil, gclEnvFile + ":1:13: CONCURRENCY=many: want a number of jobs"},
 		{"bad variable in the file", "VARIABLE=\"A=1 oops\"", nil, gclEnvFile + ":1:10: VARIABLE=oops: want NAME=VALUE"},
-		{"bad boolean in the environment", "", []string{"GCL_ONLY_NEEDS=yes"}, "GCL_ONLY_NEEDS: GCL_ONLY_NEEDS=yes: want true or false"},
-		{"bad variable in the environment", "", []string{"GCL_VARIABLE=A=1;=2"}, "GCL_VARIABLE: GCL_VARIABLE==2: want NAME=VALUE"},
-		{"negative concurrency", "", []string{"GCL_CONCURRENCY=-1"}, "GCL_CONCURRENCY: GCL_CONCURRENCY=-1: want a number of jobs"},
+		{"bad boolean in the environment", "", []string{"GCL_ONLY_NEEDS=yes"}, "environment: GCL_ONLY_NEEDS=yes: want true or false"},
+		{"bad variable in the environment", "", []string{"GCL_VARIABLE=A=1;=2"}, "environment: GCL_VARIABLE==2: want NAME=VALUE"},
+		{"negative concurrency", "", []string{"GCL_CONCURRENCY=-1"}, "environment: GCL_CONCURRENCY=-1: want a number of jobs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
