@@ -75,3 +75,26 @@ fi
 # Test images (busybox, postgres, redis, python), rebuilt only when their
 # recipes change.
 bash "$(dirname "$0")/../testdata/images/build.sh" all
+
+# Deploy tests, Compose v2: built once from testdata/compose-v2 (pinned in its
+# go.mod) as a docker CLI plugin in a cache directory, not system-wide: the
+# tests point DOCKER_CONFIG there for the v2 runs, and Debian's docker-compose
+# (v1) stays what the host has otherwise. internal/testenv knows the path.
+compose_v2_dir=${GANTRY_COMPOSE_V2_DIR:-/var/cache/gantry-test/compose-v2.40.3}
+if [ ! -x "$compose_v2_dir/cli-plugins/docker-compose" ]; then
+  echo "setup: building Compose v2 into $compose_v2_dir (a few minutes, once)" >&2
+  start=$(date +%s)
+  $sudo mkdir -p "$compose_v2_dir/cli-plugins"
+  tmp=$(mktemp)
+  # The version is what `docker compose version` prints ("dev" without it);
+  # -w as in compose's Makefile.
+  GOWORK=off GOFLAGS=-mod=readonly go build -C "$(dirname "$0")/../testdata/compose-v2" \
+    -ldflags "-w -X github.com/docker/compose/v2/internal.Version=v2.40.3" \
+    -o "$tmp" github.com/docker/compose/v2/cmd
+  # Renamed into place within the directory: a build cut short leaves no
+  # half-written plugin that the check above would take as built.
+  $sudo install -m 755 "$tmp" "$compose_v2_dir/cli-plugins/.docker-compose.new"
+  rm -f "$tmp"
+  $sudo mv "$compose_v2_dir/cli-plugins/.docker-compose.new" "$compose_v2_dir/cli-plugins/docker-compose"
+  echo "setup: built Compose v2 in $(( $(date +%s) - start )) s" >&2
+fi

@@ -9,26 +9,55 @@ import (
 	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
-// composeDetect prints the compose command the host has: the v2 plugin
-// when present, else the standalone docker-compose.
-const composeDetect = `if docker compose version >/dev/null 2>&1; then echo "docker compose"; elif command -v docker-compose >/dev/null 2>&1; then echo docker-compose; else echo "neither 'docker compose' nor docker-compose is installed" >&2; exit 127; fi`
+// composeDetect returns the shell command printing the compose command
+// the host has: the v2 plugin when present, else the standalone
+// docker-compose.
+//
+// With pluginPath, the v2 plugin is printed as its binary's path, which
+// runs standalone as well: for an environment that sets DOCKER_CONFIG
+// (registry credentials, say). The docker CLI looks for plugins in
+// $DOCKER_CONFIG/cli-plugins before the system directories, so with
+// another DOCKER_CONFIG a plugin installed per user, in
+// ~/.docker/cli-plugins as Docker's manual install puts it, is not found
+// and `docker compose -p` fails as "unknown shorthand flag: 'p'". The
+// path comes from the docker CLI itself (docker info's client part, which
+// needs no engine); when it cannot say, `docker compose` is kept.
+func composeDetect(pluginPath bool) string {
+	v2 := `echo "docker compose"`
+	if pluginPath {
+		v2 = `p=$(docker info --format '{{range .ClientInfo.Plugins}}{{if eq .Name "compose"}}{{.Path}}{{end}}{{end}}' 2>/dev/null); if [ -n "$p" ]; then echo "$p"; else echo "docker compose"; fi`
+	}
+	return `if docker compose version >/dev/null 2>&1; then ` + v2 + `; elif command -v docker-compose >/dev/null 2>&1; then echo docker-compose; else echo "neither 'docker compose' nor docker-compose is installed" >&2; exit 127; fi`
+}
+
+// composeBin turns what composeDetect printed into the start of a command
+// line: the two compose commands as they are, a plugin's path quoted.
+func composeBin(detected string) string {
+	detected = strings.TrimSpace(detected)
+	switch detected {
+	case "docker compose", "docker-compose":
+		return detected
+	}
+	return shellQuote(detected)
+}
 
 // compose builds compose command lines for one host and release.
 type compose struct {
-	bin     string // "docker compose" or "docker-compose"
+	bin     string // "docker compose", "docker-compose" or the v2 plugin's quoted path
 	dir     string
-	project string
+	project string   // as composeProject made it
 	files   []string // base names, uploaded into dir
 	vars    map[string]string
 }
 
-// detectCompose asks the host which compose it has.
-func detectCompose(ctx context.Context, r Remote) (string, error) {
-	out, err := output(ctx, r, composeDetect, nil)
+// detectCompose asks the host which compose it has; pluginPath as for
+// composeDetect.
+func detectCompose(ctx context.Context, r Remote, pluginPath bool) (string, error) {
+	out, err := output(ctx, r, composeDetect(pluginPath), nil)
 	if err != nil {
 		return "", fmt.Errorf("find compose: %w", err)
 	}
-	return strings.TrimSpace(out), nil
+	return composeBin(out), nil
 }
 
 // with returns a copy of c for another release's variables.
@@ -98,7 +127,7 @@ func (c compose) roll(services []gantryfile.Service) string {
 		if s.Strategy != gantryfile.StopFirst {
 			continue
 		}
-		ids := "$(docker ps -aq --filter label=com.docker.compose.project=" + shellQuote(composeProject(c.project)) +
+		ids := "$(docker ps -aq --filter label=com.docker.compose.project=" + shellQuote(c.project) +
 			" --filter label=com.docker.compose.service=" + shellQuote(s.Name) + ")"
 		fmt.Fprintf(&b, `ids=%s; if [ -n "$ids" ]; then docker stop $ids >/dev/null && docker rm $ids >/dev/null; fi && `, ids)
 	}
@@ -106,10 +135,13 @@ func (c compose) roll(services []gantryfile.Service) string {
 	return b.String()
 }
 
-// composeProject is the project name as compose labels containers with it
-// (lower case, only letters, digits, - and _).
+// composeProject is the project name as both composes accept it, the
+// name on the command line and in compose's labels: lower case, only
+// letters, digits, - and _, starting with a letter or digit. v1 made any
+// name so itself; v2 refuses the rest ("invalid project name"), so an app
+// named my.app deploys the same with either.
 func composeProject(p string) string {
-	return strings.Map(func(r rune) rune {
+	p = strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'A' && r <= 'Z':
 			return r + 'a' - 'A'
@@ -118,6 +150,7 @@ func composeProject(p string) string {
 		}
 		return -1
 	}, p)
+	return strings.TrimLeft(p, "-_")
 }
 
 // logs prints the last lines of the services' containers.

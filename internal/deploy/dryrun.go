@@ -27,7 +27,7 @@ func (s *session) dryRun(ctx context.Context, rel release, pick bool) error {
 	bins := make([]string, len(s.remotes))
 	if err := s.each(func(i int) error {
 		var err error
-		bins[i], err = detectCompose(ctx, s.remotes[i])
+		bins[i], err = detectCompose(ctx, s.remotes[i], s.setsDockerConfig())
 		return err
 	}); err != nil {
 		return err

@@ -12,13 +12,25 @@ import (
 	"github.com/gantry-ci/gantry/internal/deploy"
 	"github.com/gantry-ci/gantry/internal/deploy/deploytest"
 	"github.com/gantry-ci/gantry/internal/gantryfile"
+	"github.com/google/go-cmp/cmp"
 )
+
+// composes are the composes a host may offer: Debian's docker-compose v1,
+// which CI's host has, and the v2 plugin most servers run.
+var composes = []deploytest.Compose{deploytest.ComposeV1, deploytest.ComposeV2}
 
 // TestDeployScenarios runs the scenarios 1-4 and 8 in order on one
 // environment, each step depending on the state the previous one left:
-// real sshd, real dockerd with compose, real registry.
+// real sshd, real dockerd with compose, real registry; once with each
+// compose.
 func TestDeployScenarios(t *testing.T) {
-	r := deploytest.New(t)
+	for _, c := range composes {
+		t.Run(string(c), func(t *testing.T) { deployScenarios(t, c) })
+	}
+}
+
+func deployScenarios(t *testing.T, c deploytest.Compose) {
+	r := deploytest.New(t, deploytest.WithCompose(c))
 	for _, tag := range []string{"v1", "v2", "v3", "v4"} {
 		r.Push(tag, tag)
 	}
@@ -35,6 +47,7 @@ func TestDeployScenarios(t *testing.T) {
 		if got := r.Serving(); got != "v1/ok" {
 			t.Errorf("serving %s, want v1/ok", got)
 		}
+		checkContainers(t, r)
 		if rep.Record.Result != deploy.Success || rep.Record.Digest != r.Digests["v1"] || rep.Record.Previous != "" {
 			t.Errorf("record = %+v", rep.Record)
 		}
@@ -61,6 +74,7 @@ func TestDeployScenarios(t *testing.T) {
 		if got := r.Serving(); got != "v2/ok" {
 			t.Errorf("serving %s, want v2/ok", got)
 		}
+		checkContainers(t, r)
 		recs, _, err := r.Deployer(cfg, nil).Releases(ctx, "production")
 		if err != nil {
 			t.Fatal(err)
@@ -85,6 +99,7 @@ func TestDeployScenarios(t *testing.T) {
 		if got := r.Serving(); got != "v2/ok" {
 			t.Errorf("serving %s after the rollback, want v2/ok", got)
 		}
+		checkContainers(t, r)
 		if rep.Record.Result != deploy.RolledBack || rep.Record.Serving != "v2" {
 			t.Errorf("record = %+v", rep.Record)
 		}
@@ -128,6 +143,8 @@ func TestDeployScenarios(t *testing.T) {
 		if got := r.Serving(); got != "v2/ok" {
 			t.Errorf("serving %s, want v2/ok", got)
 		}
+		// The failed migration's one-off container is gone too.
+		checkContainers(t, r)
 	})
 
 	t.Run("8 gantry rollback to v1 by hand goes through the gate", func(t *testing.T) {
@@ -138,6 +155,7 @@ func TestDeployScenarios(t *testing.T) {
 		if got := r.Serving(); got != "v1/ok" {
 			t.Errorf("serving %s, want v1/ok", got)
 		}
+		checkContainers(t, r)
 		var gated bool
 		for _, st := range rep.Steps {
 			gated = gated || st.Step == deploy.StepHealth
@@ -166,10 +184,49 @@ func TestDeployScenarios(t *testing.T) {
 	})
 }
 
+// checkContainers checks that each service runs in one container and that
+// no one-off container of the release commands is left.
+func checkContainers(t *testing.T, r *deploytest.Rig) {
+	t.Helper()
+	want := []string{"beat running", "web running", "worker running"}
+	if diff := cmp.Diff(want, r.Containers()); diff != "" {
+		t.Errorf("the project's containers (-want +got):\n%s", diff)
+	}
+}
+
+// An environment whose variables set DOCKER_CONFIG (registry credentials)
+// on a host whose Compose v2 plugin is installed per user: through that
+// DOCKER_CONFIG the docker CLI does not find the plugin, so gantry runs
+// the plugin's binary, found with the login's DOCKER_CONFIG, and the
+// pull still uses the variable's credentials.
+func TestDeployComposeV2DockerConfigVariable(t *testing.T) {
+	r := deploytest.New(t, deploytest.WithCompose(deploytest.ComposeV2), deploytest.WithDockerConfigVariable())
+	r.Push("v1", "v1")
+	r.Push("v2", "v2")
+	ctx := context.Background()
+	for _, tag := range []string{"v1", "v2"} {
+		out := &deploytest.LogWriter{T: t}
+		if _, err := r.Deployer(r.Config(), out).Deploy(ctx, deploy.Options{Env: "production", Tag: tag}); err != nil {
+			t.Fatalf("deploy %s: %v", tag, err)
+		}
+		if got := r.Serving(); got != tag+"/ok" {
+			t.Errorf("serving %s, want %s/ok", got, tag)
+		}
+		checkContainers(t, r)
+	}
+}
+
 // A release that fails with nothing to roll back to, or whose rollback
-// fails too, leaves the environment degraded, said loudly and notified.
+// fails too, leaves the environment degraded, said loudly and notified;
+// with each compose.
 func TestDeployDegraded(t *testing.T) {
-	r := deploytest.New(t)
+	for _, c := range composes {
+		t.Run(string(c), func(t *testing.T) { deployDegraded(t, c) })
+	}
+}
+
+func deployDegraded(t *testing.T, c deploytest.Compose) {
+	r := deploytest.New(t, deploytest.WithCompose(c))
 	r.Push("v1", "v1")
 	r.Push("v3", "v3")
 	ctx := context.Background()

@@ -85,12 +85,13 @@ func (s *session) close() {
 	s.remotes = nil
 }
 
-// project is the compose project name: given, or app-env.
+// project is the compose project name: given, or app-env, as compose
+// accepts it (see composeProject).
 func (s *session) project() string {
 	if s.e.Project != "" {
-		return s.e.Project
+		return composeProject(s.e.Project)
 	}
-	return strings.ToLower(s.d.Config.App + "-" + s.e.Name)
+	return composeProject(s.d.Config.App + "-" + s.e.Name)
 }
 
 func (s *session) services() []string {
@@ -112,6 +113,9 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 		return rep, err
 	}
 	s.dir = expr.Expand(s.e.Path, vars)
+	if s.project() == "" {
+		return rep, fmt.Errorf("%s: environment %s: its compose project name has no letter or digit; set project: to one that has", s.e.Pos, s.e.Name)
+	}
 	// pre_deploy hooks run first: they may stop a deploy before anything,
 	// the lock included, is touched. A rollback skips them.
 	if hooks := s.d.Config.Hooks.PreDeploy; len(hooks) > 0 && !pick && !s.o.DryRun {

@@ -93,14 +93,25 @@ func (s *session) bundle() (*bundle, error) {
 	if envName != "" {
 		b.cmd += " && chmod 600 " + shellQuote(s.dir+"/"+envName)
 	}
-	b.cmd += " && { " + composeDetect + "; }"
+	b.cmd += " && { " + composeDetect(s.setsDockerConfig()) + "; }"
 	return b, nil
 }
 
 // uploaded records host i's compose command, printed by the bundle's
 // command.
 func (s *session) uploaded(i int, b *bundle, out string) {
-	s.comp[i] = compose{bin: strings.TrimSpace(out), dir: s.dir, project: s.project(), files: b.files}
+	s.comp[i] = compose{bin: composeBin(out), dir: s.dir, project: s.project(), files: b.files}
+}
+
+// setsDockerConfig tells whether the environment's variables set
+// DOCKER_CONFIG for compose (see composeDetect).
+func (s *session) setsDockerConfig() bool {
+	for _, v := range s.e.Variables {
+		if v.Name == "DOCKER_CONFIG" {
+			return true
+		}
+	}
+	return false
 }
 
 // upload sends the bundle to the hosts other than the primary, which got

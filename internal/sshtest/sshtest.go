@@ -15,6 +15,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,10 +60,28 @@ func (s *Server) WrongKnownHosts(t testing.TB) string {
 	return f
 }
 
+// Option changes how Start configures the server.
+type Option func(*config)
+
+type config struct {
+	env [][2]string // name, value
+}
+
+// WithEnv sets name=value in every session's environment (sshd's SetEnv),
+// as a host's login environment would: a DOCKER_CONFIG holding a docker
+// CLI plugin, say. Repeated names: the first wins, as in sshd.
+func WithEnv(name, value string) Option {
+	return func(c *config) { c.env = append(c.env, [2]string{name, value}) }
+}
+
 // Start starts sshd for the test and stops it at cleanup. It needs the
 // sshd component (testenv.Require).
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
 	// sshd lives in /usr/sbin, which a non-root PATH may lack: the binary
 	// is what counts.
 	if _, err := os.Stat(SSHD); err != nil {
@@ -90,7 +109,7 @@ func Start(t testing.TB) *Server {
 			Identity: filepath.Join(dir, "id_ed25519"), HostKey: hostPub, dir: dir,
 			KnownHosts: filepath.Join(dir, "known_hosts")}
 		writeFile(t, s.KnownHosts, knownhosts.Line([]string{knownhosts.Normalize(s.Addr)}, hostPub)+"\n", 0o644)
-		if lastErr = s.start(t, port); lastErr == nil {
+		if lastErr = s.start(t, port, c); lastErr == nil {
 			return s
 		}
 	}
@@ -98,9 +117,17 @@ func Start(t testing.TB) *Server {
 	return nil
 }
 
-func (s *Server) start(t testing.TB, port int) error {
+func (s *Server) start(t testing.TB, port int, c config) error {
 	cfg := filepath.Join(s.dir, "sshd_config")
-	writeFile(t, cfg, fmt.Sprintf(`ListenAddress 127.0.0.1
+	var setEnv strings.Builder
+	for _, kv := range c.env {
+		// sshd_config quotes with double quotes and has no escapes.
+		if strings.ContainsAny(kv[1], "\"\n") {
+			t.Fatalf("sshtest: the value of %s holds a quote or a newline, which sshd_config cannot say", kv[0])
+		}
+		fmt.Fprintf(&setEnv, "SetEnv \"%s=%s\"\n", kv[0], kv[1])
+	}
+	writeFile(t, cfg, setEnv.String()+fmt.Sprintf(`ListenAddress 127.0.0.1
 Port %d
 HostKey %s
 PidFile %s

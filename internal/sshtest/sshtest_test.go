@@ -9,8 +9,9 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
-func TestStartRunsCommandsWithTheGeneratedKeys(t *testing.T) {
-	s := Start(t)
+// run runs command on s as its user, with its key, and returns stdout.
+func run(t *testing.T, s *Server, command string) string {
+	t.Helper()
 	pem, err := os.ReadFile(s.Identity)
 	if err != nil {
 		t.Fatal(err)
@@ -35,11 +36,36 @@ func TestStartRunsCommandsWithTheGeneratedKeys(t *testing.T) {
 	defer sess.Close()
 	var out bytes.Buffer
 	sess.Stdout = &out
-	if err := sess.Run("echo hello"); err != nil {
+	if err := sess.Run(command); err != nil {
 		t.Fatal(err)
 	}
-	if got := out.String(); got != "hello\n" {
+	return out.String()
+}
+
+func TestStartRunsCommandsWithTheGeneratedKeys(t *testing.T) {
+	s := Start(t)
+	if got := run(t, s, "echo hello"); got != "hello\n" {
 		t.Errorf("output = %q, want hello", got)
+	}
+}
+
+func TestWithEnvSetsTheSessionsEnvironment(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"none", nil, "[]"},
+		{"one", []Option{WithEnv("GANTRY_SSHTEST", "/srv/docker config")}, "[/srv/docker config]"},
+		{"first wins", []Option{WithEnv("GANTRY_SSHTEST", "a"), WithEnv("GANTRY_SSHTEST", "b")}, "[a]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Start(t, tt.opts...)
+			if got := run(t, s, `printf '[%s]' "$GANTRY_SSHTEST"`); got != tt.want {
+				t.Errorf("GANTRY_SSHTEST in the session = %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,26 +31,67 @@ import (
 	"github.com/gantry-ci/gantry/internal/registrytest"
 	"github.com/gantry-ci/gantry/internal/sshtest"
 	"github.com/gantry-ci/gantry/internal/testenv"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 // Rig is one deploy environment for a test. Its Vars are what
 // testdata/deploy/gantry.yml expects (DEPLOY_HOST, DEPLOY_PATH, REGISTRY,
-// WEB_PORT) plus DOCKER_CONFIG, the registry credentials the host's
-// compose pulls with.
+// WEB_PORT) plus DOCKER_CONFIG, a docker config directory holding the
+// registry credentials. The host's compose pulls with them either through
+// that variable, which Config sets in the environment's variables, or as
+// its user's own login (see WithDockerConfigVariable).
 type Rig struct {
-	t        *testing.T
-	Reg      *registrytest.Registry
-	SSHD     *sshtest.Server
-	Repo     string // the repository: gantry.yml, compose file, env file
-	HostDir  string // the app's directory on the host
-	Project  string
-	WebPort  string
-	Vars     map[string]string
-	RegOpts  []image.Option
-	Hooks    *HookReceiver     // the webhook notifications receive
-	Mail     *SMTPReceiver     // the email notifications receive
-	Digests  map[string]string // tag -> digest pushed
-	testdata string
+	t       *testing.T
+	Reg     *registrytest.Registry
+	SSHD    *sshtest.Server
+	Repo    string // the repository: gantry.yml, compose file, env file
+	HostDir string // the app's directory on the host
+	Project string
+	WebPort string
+	Vars    map[string]string
+	RegOpts []image.Option
+	Hooks   *HookReceiver     // the webhook notifications receive
+	Mail    *SMTPReceiver     // the email notifications receive
+	Digests map[string]string // tag -> digest pushed
+	// Compose is the compose the host has, as the deployer runs it.
+	Compose Compose
+	// dockerConfigVar: the environment's variables set DOCKER_CONFIG.
+	dockerConfigVar bool
+	testdata        string
+}
+
+// Compose is a compose the deploy host offers, named as the deployer
+// runs it.
+type Compose string
+
+const (
+	// ComposeV1 is Debian's docker-compose 1.29 (Python), the only compose
+	// Debian bookworm packages: the host has no `docker compose`.
+	ComposeV1 Compose = "docker-compose"
+	// ComposeV2 is Compose v2 as a docker CLI plugin, what most servers
+	// run: the SSH session's DOCKER_CONFIG is a directory of the rig's
+	// whose cli-plugins links to testenv.ComposeV2Plugin, as a per-user
+	// install's ~/.docker is, and which holds the user's registry login
+	// unless WithDockerConfigVariable.
+	ComposeV2 Compose = "docker compose"
+)
+
+// Option changes the rig New sets up.
+type Option func(*Rig)
+
+// WithCompose makes the host offer c (ComposeV1 without the option).
+func WithCompose(c Compose) Option {
+	return func(r *Rig) { r.Compose = c }
+}
+
+// WithDockerConfigVariable makes the compose commands pull with the
+// registry credentials through DOCKER_CONFIG in the environment's
+// variables, as ComposeV1 always does, instead of the host user's login.
+// With ComposeV2 that DOCKER_CONFIG holds no cli-plugins: the docker CLI
+// does not find the per-user plugin through it.
+func WithDockerConfigVariable() Option {
+	return func(r *Rig) { r.dockerConfigVar = true }
 }
 
 // appVariants are the test app's builds: tag -> (version, failure).
@@ -88,14 +130,32 @@ func localApp(t *testing.T, version, fail string) string {
 }
 
 // New sets up a rig for the test, torn down at its end. It requires
-// docker, docker-compose, sshd and the registry.
-func New(t *testing.T) *Rig {
+// docker, sshd, the registry and the compose the options pick.
+func New(t *testing.T, opts ...Option) *Rig {
 	t.Helper()
 	testenv.Image(t, "busybox")
-	testenv.Require(t, "docker-compose")
-	r := &Rig{t: t, Digests: map[string]string{}}
+	r := &Rig{t: t, Digests: map[string]string{}, Compose: ComposeV1}
+	for _, o := range opts {
+		o(r)
+	}
+	r.dockerConfigVar = r.dockerConfigVar || r.Compose == ComposeV1
+	component := "docker-compose"
+	switch r.Compose {
+	case ComposeV1:
+	case ComposeV2:
+		component = testenv.ComposeV2
+	default:
+		t.Fatalf("deploytest: no compose %q", r.Compose)
+	}
+	testenv.Require(t, component)
 	r.Reg = registrytest.Start(t)
-	r.SSHD = sshtest.Start(t)
+	creds := r.Reg.DockerConfig(t)
+	var sshOpts []sshtest.Option
+	if r.Compose == ComposeV2 {
+		sshOpts = append(sshOpts, sshtest.WithEnv("DOCKER_CONFIG", r.userDockerConfig(creds)))
+	}
+	r.SSHD = sshtest.Start(t, sshOpts...)
+	r.checkCompose(component)
 	root, err := testenv.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +178,7 @@ func New(t *testing.T) *Rig {
 	// keeps them out of root's own docker config.
 	r.Vars = map[string]string{
 		"DEPLOY_HOST": r.SSHD.Host(), "DEPLOY_PATH": r.HostDir, "REGISTRY": r.Reg.Host(),
-		"WEB_PORT": r.WebPort, "DOCKER_CONFIG": r.Reg.DockerConfig(t),
+		"WEB_PORT": r.WebPort, "DOCKER_CONFIG": creds,
 	}
 	r.RegOpts = []image.Option{
 		image.WithTransport(r.Reg.Transport()),
@@ -129,6 +189,73 @@ func New(t *testing.T) *Rig {
 	r.Mail = startSMTPReceiver(t)
 	t.Cleanup(r.cleanup)
 	return r
+}
+
+// userDockerConfig makes the host user's docker config directory for
+// ComposeV2: the plugin in cli-plugins and, unless the environment's
+// variables carry them, the registry credentials of creds.
+func (r *Rig) userDockerConfig(creds string) string {
+	r.t.Helper()
+	dir := r.t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "cli-plugins"), 0o755); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.Symlink(testenv.ComposeV2Plugin(), filepath.Join(dir, "cli-plugins", "docker-compose")); err != nil {
+		r.t.Fatal(err)
+	}
+	if !r.dockerConfigVar {
+		b, err := os.ReadFile(filepath.Join(creds, "config.json"))
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), b, 0o600); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// checkCompose stops the test, as testenv.Require does for a missing
+// component, when the host's session finds another compose than the
+// rig's: on a machine with the plugin installed system-wide the v1 tests
+// would otherwise test v2.
+func (r *Rig) checkCompose(component string) {
+	r.t.Helper()
+	key, err := os.ReadFile(r.SSHD.Identity)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	signer, err := ssh.ParsePrivateKey(key)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	check, err := knownhosts.New(r.SSHD.KnownHosts)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	c, err := ssh.Dial("tcp", r.SSHD.Addr, &ssh.ClientConfig{User: r.SSHD.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: check, Timeout: 10 * time.Second})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer sess.Close()
+	out, err := sess.Output(`if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo docker-compose; fi`)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	got := Compose(strings.TrimSpace(string(out)))
+	if got == r.Compose {
+		return
+	}
+	msg := fmt.Sprintf("deploytest: the host's session runs %q, not %q (is Compose v2 installed system-wide?)", got, r.Compose)
+	if testenv.Required(component) {
+		r.t.Fatalf("%s, and %s=%s requires %s", msg, testenv.RequireEnv, os.Getenv(testenv.RequireEnv), component)
+	}
+	r.t.Skipf("%s; set %s=%s to make this a failure", msg, testenv.RequireEnv, component)
 }
 
 // Push builds (once) the app variant (v1, v2, v3 failing its health
@@ -170,7 +297,9 @@ func (r *Rig) Config() *deploy.Config {
 	}
 	e := c.Env("production")
 	e.Project = r.Project
-	e.Variables = append(e.Variables, gantryfile.Variable{Name: "DOCKER_CONFIG", Value: "$DOCKER_CONFIG"})
+	if r.dockerConfigVar {
+		e.Variables = append(e.Variables, gantryfile.Variable{Name: "DOCKER_CONFIG", Value: "$DOCKER_CONFIG"})
+	}
 	c.Notify = gantryfile.Notify{Webhook: []string{r.Hooks.Srv.URL}, Email: &gantryfile.Email{
 		Server: r.Mail.Addr, From: "gantry@example.com", To: []string{"ops@example.com"}}}
 	return c
@@ -217,6 +346,23 @@ func (r *Rig) Serving() string {
 		return "bad body: " + err.Error()
 	}
 	return v.Version + "/" + v.Status
+}
+
+// Containers lists the project's containers as "service state", sorted;
+// one-off ones (compose run) as "service run state".
+func (r *Rig) Containers() []string {
+	r.t.Helper()
+	out, err := exec.Command("docker", "ps", "-a", "--filter", "label=com.docker.compose.project="+r.Project, "--format",
+		`{{.Label "com.docker.compose.service"}}{{if eq (.Label "com.docker.compose.oneoff") "True"}} run{{end}} {{.State}}`).Output()
+	if err != nil {
+		r.t.Fatalf("docker ps: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if lines[0] == "" {
+		lines = nil
+	}
+	sort.Strings(lines)
+	return lines
 }
 
 // HostHasImage tells whether the local dockerd (the host's) has ref.
