@@ -6,6 +6,8 @@
 # Usage: bench/run.sh [RUNS]   (default 11 rounds for p20, 3 runs for the
 # others; needs go, git, npm and GNU time; installs rsync and time from
 # Debian if missing, gitlab-ci-local from npm into a temp dir)
+# Wall time is the script's (microseconds), CPU time bash's `time` of the
+# tool and its children (milliseconds), peak RSS GNU time's.
 #        BEFORE=/path/to/older/gantry bench/run.sh   adds that build to p20's
 # rounds, for a before/after comparison on the same machine at the same time.
 #
@@ -18,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 runs=${1:-11}
 tmp=$(mktemp -d)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 trap 'rm -rf "$tmp"' EXIT
 
 sudo=""
@@ -49,16 +52,18 @@ project() {
 once() {
   local dir=$1
   shift
-  local out="$tmp/time.$$" start end
+  local out="$tmp/time.$$" cpu="$tmp/cpu.$$" start end
   start=$EPOCHREALTIME
-  (cd "$dir" && /usr/bin/time -f "%U %S %M" -o "$out" "$@" >/dev/null 2>&1) || {
+  # GNU time gives the peak RSS; its %U and %S have 10 ms steps, too coarse
+  # for p20, so CPU time (children included) is bash's, in milliseconds.
+  (cd "$dir" && TIMEFORMAT='%3U %3S' && { time /usr/bin/time -f "%M" -o "$out" "$@" >/dev/null 2>&1; } 2>"$cpu") || {
     echo "FAILED: $* (in $dir)" >&2
     cat "$out" >&2
     exit 1
   }
   end=$EPOCHREALTIME
   # %e has 10 ms steps: the wall time is taken here, in microseconds.
-  awk -v a="$start" -v b="$end" '{printf "%.4f %.3f %d\n", b-a, $1+$2, $3}' "$out"
+  paste -d' ' "$cpu" "$out" | awk -v a="$start" -v b="$end" '{printf "%.4f %.3f %d\n", b-a, $1+$2, $3}'
 }
 
 # median: the median of the numbers on stdin.
@@ -114,7 +119,7 @@ read -r t_big rss_big < <(measure 3 "$big" "$gantry" run --log-limit 0 --secret 
 read -r t_bigq rss_bigq < <(measure 3 "$big" "$gantry" run --quiet --log-limit 0 --secret TOKEN=Sup3rS3cretValue42)
 logsize=$(stat -c %s "$(ls -d "$big"/.gantry/logs/*/big.log | tail -1)")
 
-x() { awk -v a="$1" 'BEGIN {printf "%.1fx", a}'; }
+x() { awk -v a="$1" 'BEGIN {printf "%.2fx", a}'; }
 mbps() { awk -v t="$1" 'BEGIN {printf "%.0f MB/s", 500/t}'; }
 
 before_row=""
@@ -123,7 +128,7 @@ if [ -n "$before" ]; then
 fi
 
 cat <<EOF
-Results ($(date -u +%Y-%m-%d), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr))
+Results ($(date -u +%Y-%m-%d), $(nproc) CPUs, load average $load_start at start, $(cut -d' ' -f1-3 /proc/loadavg) at end, $(uname -sr))
 p20: median of $runs rounds (ratios: median of the per-round ratios); others: median of 3 runs
 
 | Workload | Tool | Wall time | CPU time | Peak RSS | Note |
