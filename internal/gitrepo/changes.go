@@ -2,7 +2,6 @@ package gitrepo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
 
@@ -42,12 +41,10 @@ func Worktree(ctx context.Context, dir string) (files, changed []string, err err
 	if err != nil {
 		return nil, nil, err
 	}
-	if errors.Is(idxErr, errUnsupported) {
+	if idxErr != nil {
+		// Declined (errUnsupported) or unreadable: git lists them.
 		files, err = Files(ctx, dir)
 		return files, changed, err
-	}
-	if idxErr != nil {
-		return nil, nil, fmt.Errorf("list files: %w", idxErr)
 	}
 	return orEmpty(sortedUnique(append(tracked, untracked...))), changed, nil
 }

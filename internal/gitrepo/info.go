@@ -75,7 +75,9 @@ func (i Info) Before() string {
 // do so exactly as git would (readNative), else runs git (readGit).
 func Read(ctx context.Context, dir string) (Info, error) {
 	info, err := readNative(ctx, dir)
-	if errors.Is(err, errUnsupported) {
+	if err != nil && !errors.Is(err, ErrNoCommit) {
+		// Declined (errUnsupported) or failed: git reads it, and words
+		// the error if there is one.
 		return readGit(ctx, dir)
 	}
 	return info, err

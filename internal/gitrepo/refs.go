@@ -2,7 +2,6 @@ package gitrepo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -19,8 +18,8 @@ func HasRefs(ctx context.Context, dir string, names ...string) (map[string]bool,
 		// for-each-ref without a pattern would list every ref.
 		return have, nil
 	}
-	if have, err := hasRefsNative(dir, names); !errors.Is(err, errUnsupported) {
-		return have, err
+	if have, err := hasRefsNative(dir, names); err == nil {
+		return have, nil
 	}
 	return hasRefsGit(ctx, dir, names)
 }
