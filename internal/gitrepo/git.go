@@ -1,6 +1,10 @@
 // Package gitrepo reads the facts of a git working copy that a pipeline
 // needs (commit, ref, author, remote, default branch, changed and present
-// files) by running the git command. It never writes to the repository.
+// files). A local run waits for them before its first job, so what can be
+// read from .git exactly as git reads it (HEAD, loose and packed refs,
+// objects, the config, the index) is read directly; everything else, and
+// whatever the direct reader declines, is asked of the git command. It
+// never writes to the repository.
 package gitrepo
 
 import (
