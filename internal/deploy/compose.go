@@ -115,6 +115,18 @@ func (c compose) run(service, command string) string {
 	return c.cmd("run --rm -T " + shellQuote(service) + " " + command)
 }
 
+// stopRuns stops and removes the one-off containers (compose run's, by
+// its labels, which v1 and v2 both set) of service running image; nothing
+// is printed. A canceled deploy needs it: killing compose leaves the
+// container running, the migration going on with the lock released. The
+// environment is locked, so such a container is this deploy's.
+func (c compose) stopRuns(service, image string) string {
+	ids := "$(docker ps -aq --filter label=com.docker.compose.project=" + shellQuote(c.project) +
+		" --filter label=com.docker.compose.service=" + shellQuote(service) +
+		" --filter label=com.docker.compose.oneoff=True --filter ancestor=" + shellQuote(image) + ")"
+	return "ids=" + ids + `; if [ -n "$ids" ]; then docker stop -t 3 $ids >/dev/null; docker rm -f $ids >/dev/null; fi`
+}
+
 // roll returns the command line that switches services to the release:
 // the stop-first ones are stopped and removed (by compose's labels, with
 // the docker CLI: a compose run costs a second), then one `up -d` starts

@@ -28,5 +28,16 @@
 // last keep in the same round trip. A failure before the switch changes
 // nothing; after it, the previous release is rolled back to through the
 // same gate, and if that fails too the environment is reported degraded.
-// The lock is released on every outcome, cancellation included.
+// The lock is released on every outcome, cancellation included; a
+// release command canceled midway has its container stopped first.
+//
+// # Compose v1 and v2
+//
+// The host's `docker compose` (v2, a docker CLI plugin) is used when the
+// docker CLI finds it, else docker-compose (v1, or v2 standalone). Nothing
+// depends on how either names containers or prints ps: services are found
+// by compose's labels. The project name is passed as both accept it (v2
+// refuses what v1 quietly changed, see composeProject), and when the
+// environment's variables set DOCKER_CONFIG, a plugin the docker CLI
+// would no longer find through it is run by its path (see composeDetect).
 package deploy

@@ -90,9 +90,16 @@ func TestDeployTwoAtOnce(t *testing.T) {
 }
 
 // Scenario 6: SIGTERM (the CLI's context is canceled by it) in the middle
-// of a deploy: the lock is released and the record says canceled.
+// of a deploy: the migration's container is stopped, the lock is released
+// and the record says canceled; with each compose.
 func TestDeployCanceled(t *testing.T) {
-	r := deploytest.New(t)
+	for _, c := range composes {
+		t.Run(string(c), func(t *testing.T) { deployCanceled(t, c) })
+	}
+}
+
+func deployCanceled(t *testing.T, c deploytest.Compose) {
+	r := deploytest.New(t, deploytest.WithCompose(c))
 	r.Push("v1", "v1")
 	cfg := slowConfig(r, "30")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -117,6 +124,11 @@ func TestDeployCanceled(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the deploy took %s to stop", d)
+	}
+	// Killing compose leaves the migration's container running: it is
+	// stopped, or the migration would go on with the lock released.
+	if got := r.Containers(); len(got) != 0 {
+		t.Errorf("containers left: %v, want none", got)
 	}
 	if _, err := os.Stat(filepath.Join(r.HostDir, ".gantry", "lock")); !os.IsNotExist(err) {
 		t.Errorf("lock left behind: %v", err)

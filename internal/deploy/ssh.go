@@ -241,7 +241,8 @@ func (r *sshRemote) Run(ctx context.Context, cmd string, stdin io.Reader, stdout
 	case err = <-done:
 	case <-ctx.Done():
 		// Ask the remote command to stop, then drop the channel. sshd
-		// delivers the signal to the shell; compose stops its container.
+		// delivers the signal to the shell only: what it started may go
+		// on, a compose run's container does (releaseCommands stops it).
 		_ = s.Signal(ssh.SIGTERM) // best effort: old sshd refuse signals
 		select {
 		case <-done:

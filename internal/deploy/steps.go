@@ -154,6 +154,13 @@ func (s *session) releaseCommands(ctx context.Context, rel release) error {
 	for _, command := range s.e.Release.Commands {
 		s.log.printf("  $ %s\n", command)
 		if err := s.primary().Run(ctx, c.run(s.e.Release.Service, command), nil, out, out); err != nil {
+			if ctx.Err() != nil {
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+				defer cancel()
+				if serr := s.primary().Run(cctx, c.stopRuns(s.e.Release.Service, rel.image), nil, nil, nil); serr != nil {
+					err = fmt.Errorf("%w; stop its container by hand: %v", err, serr)
+				}
+			}
 			return fmt.Errorf("%q: %w", command, err)
 		}
 	}
