@@ -101,6 +101,10 @@ func atDir(d string) (layout, bool, error) {
 		return layout{}, false, errUnsupported
 	}
 	uid := os.Geteuid()
+	if _, sudo := os.LookupEnv("SUDO_UID"); uid == 0 && sudo {
+		// git run by sudo checks ownership against the sudoing user.
+		return layout{}, false, fmt.Errorf("SUDO_UID is set: %w", errUnsupported)
+	}
 	l := layout{top: d, gitDir: dotGit, commonDir: dotGit}
 	switch {
 	case fi.IsDir():

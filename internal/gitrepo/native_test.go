@@ -245,6 +245,11 @@ var readCases = []readCase{
 		run(t, dir, "-c", "protocol.file.allow=always", "submodule", "add", "-q", sub, "sub")
 		return filepath.Join(dir, "sub")
 	}, false},
+	{"run through sudo: git checks the owner against SUDO_UID", func(t *testing.T) string {
+		dir := newRepo(t)
+		t.Setenv("SUDO_UID", fmt.Sprint(os.Geteuid()))
+		return dir
+	}, os.Geteuid() != 0},
 	{"GIT_DIR set", func(t *testing.T) string {
 		dir := newRepo(t)
 		t.Setenv("GIT_DIR", filepath.Join(dir, ".git"))
