@@ -36,6 +36,21 @@ func TestWorktreeMatchesGit(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, true},
+		{"a nested repository, excludes, a symlink and odd names", func(t *testing.T, dir string) {
+			nested := filepath.Join(dir, "nested")
+			run(t, dir, "init", "-q", nested)
+			write(t, nested, "n.txt", "n")
+			write(t, dir, ".git/info/exclude", "secret*\n")
+			write(t, dir, "secret.txt", "s")
+			write(t, dir, "d2/sub/z", "z")
+			write(t, dir, ".gitignore", "d2/\n/root-only\n")
+			write(t, dir, "root-only", "r")
+			write(t, dir, "q/root-only", "q")
+			write(t, dir, "sp ace\nnew line", "x")
+			if err := os.Symlink("nowhere", filepath.Join(dir, "link")); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
 		{"intent to add (index version 3)", func(t *testing.T, dir string) {
 			write(t, dir, "later.txt", "l")
 			run(t, dir, "add", "-N", "later.txt")
