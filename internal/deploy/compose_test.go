@@ -156,3 +156,24 @@ func TestComposeDetect(t *testing.T) {
 		}
 	})
 }
+
+func TestSessionProject(t *testing.T) {
+	tests := []struct {
+		name, app, env, project, want string
+	}{
+		{"app-env", "demo", "production", "", "demo-production"},
+		{"app-env as v2 takes it", "My.App", "Staging", "", "myapp-staging"},
+		{"given", "demo", "production", "gardel", "gardel"},
+		{"given, as v2 takes it", "demo", "production", "_Gardel.Prod", "gardelprod"},
+		{"nothing left", "demo", "production", "...", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &session{d: &Deployer{Config: &Config{File: gantryfile.File{App: tt.app}}},
+				e: &gantryfile.Environment{Name: tt.env, Project: tt.project}}
+			if got := s.project(); got != tt.want {
+				t.Errorf("project() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
