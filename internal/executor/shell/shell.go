@@ -175,6 +175,20 @@ func (s *session) Run(ctx context.Context, step *executor.Step, out io.Writer) (
 	if stopped {
 		return -1, fmt.Errorf("run %s: %w: %w", step.Name, executor.ErrStopped, context.Cause(ctx))
 	}
+	code, err := exitStatus(step, cmd, waitErr)
+	if err != nil {
+		return code, err
+	}
+	if copyErr != nil && !errors.Is(copyErr, os.ErrClosed) {
+		return code, fmt.Errorf("run %s: write output: %w", step.Name, copyErr)
+	}
+	return code, nil
+}
+
+// exitStatus is the step's exit code once cmd has exited, and an error
+// only when waiting failed for another reason than the exit status (or
+// the pipes a background child kept open, given up on after WaitDelay).
+func exitStatus(step *executor.Step, cmd *exec.Cmd, waitErr error) (int, error) {
 	code := cmd.ProcessState.ExitCode()
 	if code < 0 {
 		// Killed by a signal from outside: report it as a shell would.
@@ -183,11 +197,8 @@ func (s *session) Run(ctx context.Context, step *executor.Step, out io.Writer) (
 		}
 	}
 	var exitErr *exec.ExitError
-	if waitErr != nil && !errors.As(waitErr, &exitErr) {
+	if waitErr != nil && !errors.As(waitErr, &exitErr) && !errors.Is(waitErr, exec.ErrWaitDelay) {
 		return code, fmt.Errorf("run %s: %w", step.Name, waitErr)
-	}
-	if copyErr != nil && !errors.Is(copyErr, os.ErrClosed) {
-		return code, fmt.Errorf("run %s: write output: %w", step.Name, copyErr)
 	}
 	return code, nil
 }

@@ -2,7 +2,6 @@ package shell
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"syscall"
@@ -60,17 +59,7 @@ func (s *session) runTerminal(ctx context.Context, step *executor.Step) (int, er
 	if stopped {
 		return -1, fmt.Errorf("run %s: %w: %w", step.Name, executor.ErrStopped, context.Cause(ctx))
 	}
-	code := cmd.ProcessState.ExitCode()
-	if code < 0 {
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			code = 128 + int(ws.Signal())
-		}
-	}
-	var exitErr *exec.ExitError
-	if waitErr != nil && !errors.As(waitErr, &exitErr) && !errors.Is(waitErr, exec.ErrWaitDelay) {
-		return code, fmt.Errorf("run %s: %w", step.Name, waitErr)
-	}
-	return code, nil
+	return exitStatus(step, cmd, waitErr)
 }
 
 // terminateOne sends SIGTERM to the step's shell, then SIGKILL after
