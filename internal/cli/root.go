@@ -66,6 +66,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	for _, add := range commands {
 		root.AddCommand(add(e))
 	}
+	withUsage(root)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -81,6 +82,26 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	// Flag and argument errors from cobra are usage errors.
 	return ExitInvalid
+}
+
+// withUsage makes the argument and flag errors of c and its subcommands
+// say which command and show its usage line: cobra's own ("accepts 1
+// arg(s), received 0") name neither.
+func withUsage(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return fmt.Errorf("%s: %v (usage: %s)", cmd.Name(), err, cmd.UseLine())
+			}
+			return nil
+		}
+	}
+	c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return fmt.Errorf("%s: %v (see %s --help)", cmd.Name(), err, cmd.CommandPath())
+	})
+	for _, sub := range c.Commands() {
+		withUsage(sub)
+	}
 }
 
 // commands lists the subcommand constructors; each file registers its own.

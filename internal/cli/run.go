@@ -113,6 +113,9 @@ failed or was canceled, 2 for an invalid pipeline or options.`,
 
 func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, rf *runFlags) error {
 	e = e.synced()
+	if rf.concurrency < 1 {
+		return withCode(ExitInvalid, fmt.Errorf("run: -j %d: want at least 1 job at once", rf.concurrency))
+	}
 	dir, _, err := ff.locate()
 	if err != nil {
 		return err
