@@ -181,6 +181,11 @@ func Predefined(repo gitrepo.Info, t Trigger, opts ...Option) []Variable {
 	if name, email, ok := splitAuthor(repo.Author); ok {
 		vs.add("GITLAB_USER_NAME", name)
 		vs.add("GITLAB_USER_EMAIL", email)
+		// GitLab always sets the starting user's username; locally the
+		// nearest thing is the author's email before the @, which is
+		// what gitlab-ci-local sets too.
+		login, _, _ := strings.Cut(email, "@")
+		vs.add("GITLAB_USER_LOGIN", login)
 	}
 
 	// Pipeline.

@@ -36,7 +36,7 @@ func TestPredefinedBranch(t *testing.T) {
 		"CI_COMMIT_MESSAGE": "Commit Title\n\nMore commit text\n", "CI_COMMIT_TITLE": "Commit Title",
 		"CI_COMMIT_DESCRIPTION": "\nMore commit text", "CI_COMMIT_AUTHOR": "Testersen <test@test.com>",
 		"CI_COMMIT_BEFORE_SHA": testRepo.Parent, "CI_COMMIT_TIMESTAMP": "2020-01-05T00:00:00Z",
-		"GITLAB_USER_NAME": "Testersen", "GITLAB_USER_EMAIL": "test@test.com",
+		"GITLAB_USER_NAME": "Testersen", "GITLAB_USER_EMAIL": "test@test.com", "GITLAB_USER_LOGIN": "test",
 		"CI_PIPELINE_SOURCE": "push", "CI_PIPELINE_ID": "1234", "CI_PIPELINE_IID": "56",
 		"CI_PIPELINE_URL": "https://gitlab.com/group/sub/app/-/pipelines/1234", "CI_PIPELINE_CREATED_AT": "2024-02-03T04:05:06Z",
 	}
