@@ -1,6 +1,6 @@
 // Package sshtest starts Debian's real OpenSSH server for tests: on
-// 127.0.0.1, on a free port, with a host key and a user key it generates,
-// letting the current user in with that key only.
+// 127.0.0.1 (or another address), on a free port, with a host key and a
+// user key it generates, letting the current user in with that key only.
 package sshtest
 
 import (
@@ -30,7 +30,7 @@ const SSHD = "/usr/sbin/sshd"
 
 // Server is a running sshd.
 type Server struct {
-	Addr string // 127.0.0.1:port
+	Addr string // 127.0.0.1:port, or the address of WithListenAddress
 	User string // the current user, allowed in with Identity
 	// KnownHosts is a known_hosts file holding the server's host key.
 	KnownHosts string
@@ -40,7 +40,7 @@ type Server struct {
 	dir      string
 }
 
-// Host returns user@127.0.0.1:port.
+// Host returns user@address:port.
 func (s *Server) Host() string { return s.User + "@" + s.Addr }
 
 // WrongKnownHosts writes a known_hosts file that pins another key for the
@@ -64,7 +64,24 @@ func (s *Server) WrongKnownHosts(t testing.TB) string {
 type Option func(*config)
 
 type config struct {
-	env [][2]string // name, value
+	env    [][2]string // name, value
+	listen string      // IPv4 address; empty: 127.0.0.1
+	wrap   []string    // command line sshd runs through
+}
+
+// WithListenAddress makes sshd listen on ip (an IPv4 address) instead of
+// 127.0.0.1: the address of another network namespace, say, which WithWrap
+// puts it in.
+func WithListenAddress(ip string) Option {
+	return func(c *config) { c.listen = ip }
+}
+
+// WithWrap runs sshd through a command line that ends by executing its
+// arguments (nsenter, unshare): sshd, and every session, then runs in the
+// namespaces it sets up, as on another machine (see dockertest.Host.Wrap).
+// The wrapper must exec sshd, so that stopping the server reaches it.
+func WithWrap(argv ...string) Option {
+	return func(c *config) { c.wrap = argv }
 }
 
 // WithEnv sets name=value in every session's environment (sshd's SetEnv),
@@ -103,9 +120,14 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatal(err)
 	}
 	var lastErr error
+	ip := c.listen
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
 	for attempt := 0; attempt < 5; attempt++ {
+		// Free here; in another network namespace any port is.
 		port := testenv.FreePort(t)
-		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), User: u.Username,
+		s := &Server{Addr: net.JoinHostPort(ip, strconv.Itoa(port)), User: u.Username,
 			Identity: filepath.Join(dir, "id_ed25519"), HostKey: hostPub, dir: dir,
 			KnownHosts: filepath.Join(dir, "known_hosts")}
 		writeFile(t, s.KnownHosts, knownhosts.Line([]string{knownhosts.Normalize(s.Addr)}, hostPub)+"\n", 0o644)
@@ -127,7 +149,8 @@ func (s *Server) start(t testing.TB, port int, c config) error {
 		}
 		fmt.Fprintf(&setEnv, "SetEnv \"%s=%s\"\n", kv[0], kv[1])
 	}
-	writeFile(t, cfg, setEnv.String()+fmt.Sprintf(`ListenAddress 127.0.0.1
+	host, _, _ := net.SplitHostPort(s.Addr) // made by JoinHostPort in Start
+	writeFile(t, cfg, setEnv.String()+fmt.Sprintf(`ListenAddress %s
 Port %d
 HostKey %s
 PidFile %s
@@ -143,9 +166,10 @@ AllowStreamLocalForwarding yes
 MaxStartups 100
 MaxSessions 100
 LogLevel ERROR
-`, port, filepath.Join(s.dir, "host_ed25519"), filepath.Join(s.dir, "sshd.pid"), filepath.Join(s.dir, "authorized_keys")), 0o644)
+`, host, port, filepath.Join(s.dir, "host_ed25519"), filepath.Join(s.dir, "sshd.pid"), filepath.Join(s.dir, "authorized_keys")), 0o644)
 	var stderr syncBuffer
-	cmd := exec.Command(SSHD, "-D", "-e", "-f", cfg)
+	argv := append(append([]string(nil), c.wrap...), SSHD, "-D", "-e", "-f", cfg)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = &stderr
 	// Sessions' sshd processes inherit stderr; do not wait on them past
 	// the listener's exit.
