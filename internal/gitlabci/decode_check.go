@@ -88,7 +88,10 @@ func (d *decoder) checkDependencies(dj *decodedJob, byName map[string]*pipeline.
 		if ok1 && ok2 && ti >= si && j.Needs == nil {
 			d.errorf(pos, "dependencies can only name jobs of earlier stages", "job %q (stage %s) depends on %q, which is in stage %s", j.Name, j.Stage, dep, t.Stage)
 		}
-		if j.Needs != nil && !slices.ContainsFunc(j.Needs, func(n pipeline.Need) bool { return n.Job == dep }) {
+		// GitLab checks dependencies against needs only when needs: lists
+		// jobs: with needs: [] the job waits for nothing and, its needs
+		// being empty, downloads no artifacts whatever dependencies: says.
+		if len(j.Needs) > 0 && !slices.ContainsFunc(j.Needs, func(n pipeline.Need) bool { return n.Job == dep }) {
 			d.errorf(pos, "add it to needs: too", "job %q depends on %q, which is not in its needs:", j.Name, dep)
 		}
 	}

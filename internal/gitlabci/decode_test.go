@@ -171,7 +171,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"needs cycle", "a:\n  script: x\n  needs: [b]\nb:\n  script: x\n  needs: [c]\nc:\n  script: x\n  needs: [a]\n", "9:11: needs cycle: \"a\" -> \"b\" -> \"c\" -> \"a\"", ""},
 		{"needs self", "a:\n  script: x\n  needs: [a]\n", "3:11: needs cycle: \"a\" -> \"a\"", ""},
 		{"dependency later stage", "a:\n  stage: build\n  script: x\n  dependencies: [b]\nb:\n  stage: deploy\n  script: x\n", "4:18: job \"a\" (stage build) depends on \"b\", which is in stage deploy", ""},
-		{"dependency not in needs", "a:\n  stage: build\n  script: x\nb:\n  script: x\n  needs: []\n  dependencies: [a]\n", "7:18: job \"b\" depends on \"a\", which is not in its needs:", ""},
+		{"dependency not in needs", "a:\n  stage: build\n  script: x\nc:\n  stage: build\n  script: x\nb:\n  script: x\n  needs: [c]\n  dependencies: [a]\n", "10:18: job \"b\" depends on \"a\", which is not in its needs:", ""},
 		{"delayed without start_in", "job:\n  script: x\n  when: delayed\n", "3:9: job \"job\": when: delayed needs start_in:", "add start_in:"},
 		{"start_in without delayed", "job:\n  script: x\n  start_in: 5 minutes\n", "3:3: job \"job\": start_in: is only for when: delayed", ""},
 		{"non-map job", "job: echo hello\n", "1:1: job \"job\" must be a map, got the string \"echo hello\"", "a job is a map"},
@@ -227,6 +227,19 @@ func TestDecodeErrors(t *testing.T) {
 			}
 			t.Errorf("no error like %q (hint %q); got:\n%s", tt.want, tt.hint, strings.Join(all, "\n"))
 		})
+	}
+}
+
+// GitLab checks dependencies: against needs: only when needs: lists jobs;
+// needs: [] with dependencies: is valid (the job restores nothing).
+func TestDecodeEmptyNeedsWithDependencies(t *testing.T) {
+	src := "a:\n  stage: build\n  script: x\nb:\n  stage: deploy\n  script: x\n  needs: []\n  dependencies: [a]\n"
+	doc, err := ParseDocument("ci.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(doc); err != nil {
+		t.Errorf("Decode: %v", err)
 	}
 }
 

@@ -144,6 +144,10 @@ func TestDependencies(t *testing.T) {
 			j.Needs = []pipeline.Need{{Job: "one", Artifacts: false}, {Job: "two", Artifacts: true}}
 			j.Dependencies = []string{"two", "one"}
 		})}, "two", ""},
+		{"needs: [] restores none of its dependencies", []*pipeline.Job{mk("a", "build"), mk("b", "build"), mk("c", "test", func(j *pipeline.Job) {
+			j.Needs = []pipeline.Need{}
+			j.Dependencies = []string{"a", "b"}
+		})}, "", ""},
 		{"dependency not needed", []*pipeline.Job{mk("one", "build"), mk("two", "build"), mk("three", "build"),
 			mk("c", "test", needs("one", "three"), func(j *pipeline.Job) { j.Dependencies = []string{"one", "two"} })}, "", `"two" should be part of needs`},
 	}

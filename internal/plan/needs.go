@@ -101,8 +101,8 @@ func (ev *evaluator) needTargets(j *Job, n pipeline.Need) ([]string, error) {
 // dependencies is the list of jobs whose artifacts j restores:
 // dependencies: when given (matrix names expanded; jobs absent from this
 // pipeline skipped, as GitLab does, and noted in MissingDependencies; with
-// needs:, only those needed with artifacts), else the needs that take
-// artifacts, else every job of earlier stages.
+// needs:, only those needed with artifacts, so none with needs: []), else the
+// needs that take artifacts, else every job of earlier stages.
 func (ev *evaluator) dependencies(pj *pending, byName map[string]*Job, needNames map[string]bool) ([]string, error) {
 	j := pj.job
 	spec := pj.inst.spec
@@ -132,6 +132,11 @@ func (ev *evaluator) dependencies(pj *pending, byName map[string]*Job, needNames
 		}
 		for _, in := range insts {
 			if needNames != nil && !needNames[in.name] {
+				if len(needNames) == 0 {
+					// needs: [] waits for nothing and restores nothing; GitLab
+					// checks dependencies against needs only when it lists jobs.
+					continue
+				}
 				return nil, &Error{Pos: spec.Pos, Job: j.Name, Msg: fmt.Sprintf("dependencies: %q should be part of needs", in.name),
 					Hint: "with needs:, every dependency must also be needed"}
 			}
