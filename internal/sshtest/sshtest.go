@@ -141,13 +141,26 @@ func Start(t testing.TB, opts ...Option) *Server {
 
 func (s *Server) start(t testing.TB, port int, c config) error {
 	cfg := filepath.Join(s.dir, "sshd_config")
+	// One SetEnv line for all: sshd takes the first SetEnv line it reads
+	// and ignores the others.
 	var setEnv strings.Builder
+	seen := map[string]bool{}
 	for _, kv := range c.env {
 		// sshd_config quotes with double quotes and has no escapes.
 		if strings.ContainsAny(kv[1], "\"\n") {
 			t.Fatalf("sshtest: the value of %s holds a quote or a newline, which sshd_config cannot say", kv[0])
 		}
-		fmt.Fprintf(&setEnv, "SetEnv \"%s=%s\"\n", kv[0], kv[1])
+		if seen[kv[0]] {
+			continue
+		}
+		seen[kv[0]] = true
+		if setEnv.Len() == 0 {
+			setEnv.WriteString("SetEnv")
+		}
+		fmt.Fprintf(&setEnv, " \"%s=%s\"", kv[0], kv[1])
+	}
+	if setEnv.Len() > 0 {
+		setEnv.WriteString("\n")
 	}
 	host, _, _ := net.SplitHostPort(s.Addr) // made by JoinHostPort in Start
 	writeFile(t, cfg, setEnv.String()+fmt.Sprintf(`ListenAddress %s

@@ -55,14 +55,16 @@ func TestWithEnvSetsTheSessionsEnvironment(t *testing.T) {
 		opts []Option
 		want string
 	}{
-		{"none", nil, "[]"},
-		{"one", []Option{WithEnv("GANTRY_SSHTEST", "/srv/docker config")}, "[/srv/docker config]"},
-		{"first wins", []Option{WithEnv("GANTRY_SSHTEST", "a"), WithEnv("GANTRY_SSHTEST", "b")}, "[a]"},
+		{"none", nil, "[][]"},
+		{"one", []Option{WithEnv("GANTRY_SSHTEST", "/srv/docker config")}, "[/srv/docker config][]"},
+		{"first wins", []Option{WithEnv("GANTRY_SSHTEST", "a"), WithEnv("GANTRY_SSHTEST", "b")}, "[a][]"},
+		// sshd reads only its first SetEnv line.
+		{"two", []Option{WithEnv("GANTRY_SSHTEST", "a"), WithEnv("GANTRY_SSHTEST2", "b")}, "[a][b]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := Start(t, tt.opts...)
-			if got := run(t, s, `printf '[%s]' "$GANTRY_SSHTEST"`); got != tt.want {
+			if got := run(t, s, `printf '[%s][%s]' "$GANTRY_SSHTEST" "$GANTRY_SSHTEST2"`); got != tt.want {
 				t.Errorf("GANTRY_SSHTEST in the session = %s, want %s", got, tt.want)
 			}
 		})
