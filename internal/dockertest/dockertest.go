@@ -266,6 +266,7 @@ type Bind struct{ Source, Target string }
 // network namespace and, with binds, in a mount namespace of its own
 // where each Target shows its Source (mounts made later elsewhere still
 // reach it). The last process is argv's, under its pid: signals reach it.
+// With no argv it is a prefix, for sshtest.WithWrap say.
 func (h *Host) Wrap(argv []string, binds ...Bind) []string {
 	inNet := append([]string{h.prog("nsenter"), "--net=" + h.Netns}, argv...)
 	if len(binds) == 0 {

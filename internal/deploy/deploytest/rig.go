@@ -1,6 +1,7 @@
 // Package deploytest sets up a deploy environment for tests: a registry
 // holding the test app's images (testdata/deploy), Debian's sshd on
-// 127.0.0.1 as the deploy host whose compose talks to the local dockerd, a
+// 127.0.0.1 as the deploy host whose compose talks to the local dockerd
+// (and, with WithSecondHost, a second host on a machine of its own), a
 // copy of testdata/deploy as the repository, and local webhook and SMTP
 // receivers for notifications.
 package deploytest
@@ -18,7 +19,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,6 +56,10 @@ type Rig struct {
 	Digests map[string]string // tag -> digest pushed
 	// Compose is the compose the host has, as the deployer runs it.
 	Compose Compose
+	// Hosts are the environment's hosts, the primary (SSHD, HostDir)
+	// first; a second one with WithSecondHost.
+	Hosts  []*Host
+	second bool
 	// dockerConfigVar: the environment's variables set DOCKER_CONFIG.
 	dockerConfigVar bool
 	testdata        string
@@ -148,14 +152,28 @@ func New(t *testing.T, opts ...Option) *Rig {
 		t.Fatalf("deploytest: no compose %q", r.Compose)
 	}
 	testenv.Require(t, component)
-	r.Reg = registrytest.Start(t)
+	var regOpts []registrytest.Option
+	if r.second {
+		// On an address the second machine routes to, trusted by both
+		// engines: 127.0.0.1 there is the machine's own.
+		regOpts = append(regOpts, registrytest.TrustedByDocker())
+	}
+	r.Reg = registrytest.Start(t, regOpts...)
 	creds := r.Reg.DockerConfig(t)
 	var sshOpts []sshtest.Option
 	if r.Compose == ComposeV2 {
 		sshOpts = append(sshOpts, sshtest.WithEnv("DOCKER_CONFIG", r.userDockerConfig(creds)))
 	}
 	r.SSHD = sshtest.Start(t, sshOpts...)
-	r.checkCompose(component)
+	hostBase := t.TempDir()
+	r.HostDir = filepath.Join(hostBase, "srv", "demo")
+	r.Hosts = []*Host{{SSHD: r.SSHD, Dir: r.HostDir, r: r}}
+	if r.second {
+		r.Hosts = append(r.Hosts, r.startSecondHost(hostBase, creds))
+	}
+	for _, h := range r.Hosts {
+		r.checkCompose(h.SSHD, component)
+	}
 	root, err := testenv.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +189,6 @@ func New(t *testing.T, opts ...Option) *Rig {
 			t.Fatal(err)
 		}
 	}
-	r.HostDir = filepath.Join(t.TempDir(), "srv", "demo")
 	r.Project = fmt.Sprintf("gantrytest%d", time.Now().UnixNano()%1e9)
 	r.WebPort = strconv.Itoa(testenv.FreePort(t))
 	// The host's compose pulls with the registry's credentials; DOCKER_CONFIG
@@ -179,6 +196,9 @@ func New(t *testing.T, opts ...Option) *Rig {
 	r.Vars = map[string]string{
 		"DEPLOY_HOST": r.SSHD.Host(), "DEPLOY_PATH": r.HostDir, "REGISTRY": r.Reg.Host(),
 		"WEB_PORT": r.WebPort, "DOCKER_CONFIG": creds,
+	}
+	if r.second {
+		r.Vars["DEPLOY_HOST2"] = r.Hosts[1].SSHD.Host()
 	}
 	r.RegOpts = []image.Option{
 		image.WithTransport(r.Reg.Transport()),
@@ -219,24 +239,9 @@ func (r *Rig) userDockerConfig(creds string) string {
 // component, when the host's session finds another compose than the
 // rig's: on a machine with the plugin installed system-wide the v1 tests
 // would otherwise test v2.
-func (r *Rig) checkCompose(component string) {
+func (r *Rig) checkCompose(srv *sshtest.Server, component string) {
 	r.t.Helper()
-	key, err := os.ReadFile(r.SSHD.Identity)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	signer, err := ssh.ParsePrivateKey(key)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	check, err := knownhosts.New(r.SSHD.KnownHosts)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	c, err := ssh.Dial("tcp", r.SSHD.Addr, &ssh.ClientConfig{User: r.SSHD.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: check, Timeout: 10 * time.Second})
-	if err != nil {
-		r.t.Fatal(err)
-	}
+	c := r.dial(srv)
 	defer c.Close()
 	sess, err := c.NewSession()
 	if err != nil {
@@ -251,11 +256,33 @@ func (r *Rig) checkCompose(component string) {
 	if got == r.Compose {
 		return
 	}
-	msg := fmt.Sprintf("deploytest: the host's session runs %q, not %q (is Compose v2 installed system-wide?)", got, r.Compose)
+	msg := fmt.Sprintf("deploytest: the session of %s runs %q, not %q (is Compose v2 installed system-wide?)", srv.Host(), got, r.Compose)
 	if testenv.Required(component) {
 		r.t.Fatalf("%s, and %s=%s requires %s", msg, testenv.RequireEnv, os.Getenv(testenv.RequireEnv), component)
 	}
 	r.t.Skipf("%s; set %s=%s to make this a failure", msg, testenv.RequireEnv, component)
+}
+
+// dial connects to srv as its user, checking its host key.
+func (r *Rig) dial(srv *sshtest.Server) *ssh.Client {
+	r.t.Helper()
+	key, err := os.ReadFile(srv.Identity)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	signer, err := ssh.ParsePrivateKey(key)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	check, err := knownhosts.New(srv.KnownHosts)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	c, err := ssh.Dial("tcp", srv.Addr, &ssh.ClientConfig{User: srv.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: check, Timeout: 10 * time.Second})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return c
 }
 
 // Push builds (once) the app variant (v1, v2, v3 failing its health
@@ -300,6 +327,9 @@ func (r *Rig) Config() *deploy.Config {
 	if r.dockerConfigVar {
 		e.Variables = append(e.Variables, gantryfile.Variable{Name: "DOCKER_CONFIG", Value: "$DOCKER_CONFIG"})
 	}
+	if r.second {
+		r.secondHostConfig(e)
+	}
 	c.Notify = gantryfile.Notify{Webhook: []string{r.Hooks.Srv.URL}, Email: &gantryfile.Email{
 		Server: r.Mail.Addr, From: "gantry@example.com", To: []string{"ops@example.com"}}}
 	return c
@@ -310,7 +340,7 @@ func (r *Rig) Deployer(cfg *deploy.Config, out io.Writer) *deploy.Deployer {
 	return &deploy.Deployer{
 		Config: cfg,
 		Dir:    r.Repo,
-		Dialer: &deploy.SSHDialer{KnownHosts: []string{r.SSHD.KnownHosts}, Identities: []string{r.SSHD.Identity}, Timeout: 10 * time.Second},
+		Dialer: r.dialer(),
 		Resolver: deploy.ResolverFunc(func(ctx context.Context, ref string) (string, error) {
 			return image.Resolve(ctx, ref, r.RegOpts...)
 		}),
@@ -348,26 +378,17 @@ func (r *Rig) Serving() string {
 	return v.Version + "/" + v.Status
 }
 
-// Containers lists the project's containers as "service state", sorted;
-// one-off ones (compose run) as "service run state".
+// Containers lists the project's containers on the primary as "service
+// state", sorted; one-off ones (compose run) as "service run state".
 func (r *Rig) Containers() []string {
 	r.t.Helper()
-	out, err := exec.Command("docker", "ps", "-a", "--filter", "label=com.docker.compose.project="+r.Project, "--format",
-		`{{.Label "com.docker.compose.service"}}{{if eq (.Label "com.docker.compose.oneoff") "True"}} run{{end}} {{.State}}`).Output()
-	if err != nil {
-		r.t.Fatalf("docker ps: %v", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if lines[0] == "" {
-		lines = nil
-	}
-	sort.Strings(lines)
-	return lines
+	return r.Hosts[0].Containers()
 }
 
-// HostHasImage tells whether the local dockerd (the host's) has ref.
+// HostHasImage tells whether the primary's engine (the local dockerd) has
+// ref.
 func (r *Rig) HostHasImage(ref string) bool {
-	return exec.Command("docker", "image", "inspect", ref).Run() == nil
+	return r.Hosts[0].HasImage(ref)
 }
 
 func (r *Rig) cleanup() {

@@ -1,0 +1,243 @@
+package deploy_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gantry-ci/gantry/internal/deploy"
+	"github.com/gantry-ci/gantry/internal/deploy/deploytest"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestDeployTwoHosts deploys to an environment of two hosts, each a
+// machine of its own: real sshd on each, the second one's docker talking
+// to a second dockerd in another network namespace, with its own
+// containers, images, loopback and files. The scenarios run in order on
+// one environment, each starting from the state the previous one left;
+// once with each compose.
+func TestDeployTwoHosts(t *testing.T) {
+	for _, c := range composes {
+		t.Run(string(c), func(t *testing.T) { deployTwoHosts(t, c) })
+	}
+}
+
+func deployTwoHosts(t *testing.T, c deploytest.Compose) {
+	r := deploytest.New(t, deploytest.WithCompose(c), deploytest.WithSecondHost())
+	for _, tag := range []string{"v1", "v2", "v3"} {
+		r.Push(tag, tag)
+	}
+	// Healthy releases the second host cannot get, or loses.
+	r.Push("v1", "v5")
+	r.Push("v1", "v6")
+	ctx := context.Background()
+	primary, second := r.Hosts[0], r.Hosts[1]
+	regIP, _, err := net.SplitHostPort(r.Reg.Host())
+	if err != nil {
+		t.Fatal(err)
+	}
+	image := func(tag string) string { return r.Reg.Host() + "/gantry-demo@" + r.Digests[tag] }
+	deployTo := func(t *testing.T, tag string) (*deploy.Report, string, error) {
+		out := &deploytest.LogWriter{T: t}
+		rep, err := r.Deployer(r.Config(), out).Deploy(ctx, deploy.Options{Env: "production", Tag: tag})
+		return rep, out.String(), err
+	}
+	// serves checks that both hosts serve tag with its own containers.
+	serves := func(t *testing.T, tag string) {
+		t.Helper()
+		for i, h := range r.Hosts {
+			if got := h.Serving(); got != tag+"/ok" {
+				t.Errorf("host %d (%s) serves %s, want %s/ok", i+1, h.SSHD.Host(), got, tag)
+			}
+			want := []string{"beat running", "web running", "worker running"}
+			if diff := cmp.Diff(want, h.Containers()); diff != "" {
+				t.Errorf("host %d's containers (-want +got):\n%s", i+1, diff)
+			}
+			wantImages := []string{"beat=" + image(tag), "web=" + image(tag), "worker=" + image(tag)}
+			if diff := cmp.Diff(wantImages, h.Images()); diff != "" {
+				t.Errorf("host %d's services run (-want +got):\n%s", i+1, diff)
+			}
+		}
+	}
+	noLock := func(t *testing.T) {
+		t.Helper()
+		for i, h := range r.Hosts {
+			if h.Has(".gantry/lock") {
+				t.Errorf("host %d still has a lock", i+1)
+			}
+		}
+	}
+
+	t.Run("v1 then v2: both serve v2, release commands once per deploy on the primary", func(t *testing.T) {
+		for _, tag := range []string{"v1", "v2"} {
+			since := time.Now()
+			if _, _, err := deployTo(t, tag); err != nil {
+				t.Fatalf("deploy %s: %v", tag, err)
+			}
+			if n1, n2 := primary.ReleaseRuns(since), second.ReleaseRuns(since); n1 != 1 || n2 != 0 {
+				t.Errorf("deploy %s: release commands ran %d times on the primary, %d on the second host; want 1 and 0", tag, n1, n2)
+			}
+		}
+		serves(t, "v2")
+		noLock(t)
+		for i, h := range r.Hosts {
+			for _, f := range []string{"docker-compose.yml", ".env.prod"} {
+				if !h.Has(f) {
+					t.Errorf("host %d lacks the uploaded %s", i+1, f)
+				}
+			}
+			if m, err := h.Mode(".env.prod"); err != nil || m != 0o600 {
+				t.Errorf("host %d's env file: mode %v, %v; want 0600", i+1, m, err)
+			}
+			if !h.HasImage(image("v1")) {
+				t.Errorf("host %d did not keep v1's image", i+1)
+			}
+		}
+		// The state lives on the primary alone.
+		if !primary.Has(".gantry/releases.jsonl") || !primary.Has(".gantry/current.json") {
+			t.Error("the primary has no release log or current release")
+		}
+		if second.Has(".gantry") {
+			t.Error("the second host has a .gantry directory: state belongs on the primary")
+		}
+		recs, cur, err := r.Deployer(r.Config(), nil).Releases(ctx, "production")
+		if err != nil || len(recs) != 2 || cur == nil || cur.Tag != "v2" {
+			t.Errorf("releases = %+v, current %+v, %v", recs, cur, err)
+		}
+	})
+
+	t.Run("pull fails on the second host: nothing switched anywhere", func(t *testing.T) {
+		restore := second.Engine.Unreachable(regIP)
+		defer restore()
+		rep, out, err := deployTo(t, "v5")
+		if err == nil || errors.Is(err, deploy.ErrRolledBack) || rep.Record.Result != deploy.Failed {
+			t.Fatalf("deploy v5: %v (result %s), want a failure before the switch", err, rep.Record.Result)
+		}
+		if !strings.Contains(err.Error(), second.SSHD.Addr) {
+			t.Errorf("error %q does not name the second host", err)
+		}
+		if strings.Contains(err.Error(), r.SSHD.Addr) {
+			t.Errorf("error %q names the primary, whose pull worked", err)
+		}
+		for _, st := range rep.Steps {
+			if st.Step == deploy.StepRelease || st.Step == deploy.StepRoll {
+				t.Errorf("step %s ran after the failed pull", st.Step)
+			}
+		}
+		if !strings.Contains(out, "v5 not deployed; production still serves v2") {
+			t.Error("the output does not say v2 still serves")
+		}
+		serves(t, "v2")
+		noLock(t)
+		if second.HasImage(image("v5")) {
+			t.Error("the second host has v5's image, which it could not pull")
+		}
+	})
+
+	t.Run("v3 unhealthy: both hosts rolled back to v2", func(t *testing.T) {
+		since := time.Now()
+		rep, out, err := deployTo(t, "v3")
+		if !errors.Is(err, deploy.ErrRolledBack) {
+			t.Fatalf("deploy v3: %v, want rolled back", err)
+		}
+		if rep.Record.Result != deploy.RolledBack || rep.Record.Serving != "v2" {
+			t.Errorf("record = %+v", rep.Record)
+		}
+		serves(t, "v2")
+		noLock(t)
+		// The gate checked each host through its own connection.
+		if !strings.Contains(out, "via "+second.SSHD.Host()) && !strings.Contains(out, "via "+r.SSHD.Host()) {
+			t.Error("the failing check's response does not say which host it came from")
+		}
+		for _, h := range r.Hosts {
+			if !strings.Contains(out, "log lines of the new containers on "+h.SSHD.Host()) {
+				t.Errorf("no logs from %s", h.SSHD.Host())
+			}
+		}
+		if n1, n2 := primary.ReleaseRuns(since), second.ReleaseRuns(since); n1 != 1 || n2 != 0 {
+			t.Errorf("release commands ran %d times on the primary, %d on the second host; want 1 and 0", n1, n2)
+		}
+	})
+
+	t.Run("the second host's switch fails after the primary's: both back on v2", func(t *testing.T) {
+		// While the release command runs on the primary (pulls done), the
+		// second host loses v6's image and its way to the registry: its
+		// `up` must pull again, and cannot.
+		cfg := slowConfig(r, "3")
+		type result struct {
+			rep *deploy.Report
+			err error
+		}
+		done := make(chan result, 1)
+		out := &deploytest.LogWriter{T: t}
+		go func() {
+			rep, err := r.Deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v6"})
+			done <- result{rep, err}
+		}()
+		if err := primary.WaitRunning(30 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		restore := second.Engine.Unreachable(regIP)
+		defer restore()
+		second.RemoveImage(image("v6"))
+		res := <-done
+		if !errors.Is(res.err, deploy.ErrRolledBack) {
+			t.Fatalf("deploy v6: %v, want rolled back", res.err)
+		}
+		if !strings.Contains(res.err.Error(), second.SSHD.Addr) {
+			t.Errorf("error %q does not name the second host", res.err)
+		}
+		var rolled bool
+		for _, st := range res.rep.Steps {
+			if st.Step == deploy.StepRoll {
+				rolled = st.Err != ""
+			}
+		}
+		if !rolled {
+			t.Errorf("the roll step did not fail: %+v", res.rep.Steps)
+		}
+		serves(t, "v2")
+		noLock(t)
+	})
+
+	t.Run("the lock is held on the primary only; a second deploy is refused", func(t *testing.T) {
+		cfg := slowConfig(r, "4")
+		first := make(chan error, 1)
+		go func() {
+			_, err := r.Deployer(cfg, &deploytest.LogWriter{T: t}).Deploy(ctx, deploy.Options{Env: "production", Tag: "v1", Reason: "back to 1"})
+			first <- err
+		}()
+		waitLocked(t, r.Deployer(cfg, nil))
+		if !primary.Has(".gantry/lock") || second.Has(".gantry/lock") {
+			t.Errorf("lock on the primary %v, on the second host %v; want only on the primary", primary.Has(".gantry/lock"), second.Has(".gantry/lock"))
+		}
+		out := &deploytest.LogWriter{T: t}
+		_, err := r.Deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v2"})
+		if !errors.Is(err, deploy.ErrLocked) || !strings.Contains(err.Error(), "back to 1") {
+			t.Errorf("second deploy: %v, want it locked out by the first", err)
+		}
+		if strings.Contains(out.String(), "upload") || strings.Contains(out.String(), "pull") {
+			t.Error("the refused deploy went on after the lock")
+		}
+		if err := <-first; err != nil {
+			t.Fatalf("first deploy: %v", err)
+		}
+		serves(t, "v1")
+		noLock(t)
+	})
+
+	t.Run("gantry rollback returns both hosts", func(t *testing.T) {
+		rep, err := r.Deployer(r.Config(), &deploytest.LogWriter{T: t}).Rollback(ctx, deploy.Options{Env: "production"})
+		if err != nil {
+			t.Fatalf("rollback: %v", err)
+		}
+		if rep.Record.Tag != "v2" || rep.Record.Previous != "v1" {
+			t.Errorf("record = %+v, want v1 back to v2", rep.Record)
+		}
+		serves(t, "v2")
+		noLock(t)
+	})
+}
