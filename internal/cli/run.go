@@ -256,7 +256,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 			Width: func() int { return terminalWidth(e.stdout) }})
 		defer view.Close()
 	}
-	s, err := scheduler.New(scheduler.Config{
+	cfg := scheduler.Config{
 		Backend: backend,
 		Hooks:   hooks,
 		OnEvent: func(ev scheduler.Event) {
@@ -279,7 +279,12 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		WorkDir:        pl.dir,
 		PipelineID:     id,
 		Terminal:       e.terminal(),
-	})
+	}
+	ds := &downstream{pl: pl, ws: wsDir, src: src, base: cfg, pinned: slices.Collect(maps.Keys(pinned)),
+		model: pl.pipeline, names: all,
+		prepare: func(p *plan.Plan) { markVariables(p, masked, files); gcl.apply(p, pinned) }}
+	cfg.Downstream = ds.run
+	s, err := scheduler.New(cfg)
 	if err != nil {
 		_ = lf.Close() // nothing was written
 		return err

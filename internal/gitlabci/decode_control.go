@@ -247,7 +247,7 @@ func (d *decoder) trigger(v val) *pipeline.Trigger {
 				}
 			}
 		case "include":
-			t.Include = d.triggerInclude(fv)
+			t.Include, t.Includes = d.triggerInclude(fv)
 		}
 	}
 	return t
@@ -264,26 +264,40 @@ var triggerIncludeForms = []includeForm{
 	{"remote", []string{"remote", "inputs"}, []string{"remote"}},
 }
 
-func (d *decoder) triggerInclude(v val) []string {
+func (d *decoder) triggerInclude(v val) ([]string, []pipeline.TriggerInclude) {
 	if isStr(v.n) {
 		if s := d.yamlPath(v); s != "" {
-			return []string{s}
+			return []string{s}, []pipeline.TriggerInclude{{Kind: "local", File: s, Pos: v.pos}}
 		}
-		return nil
+		return nil, nil
 	}
 	if v.n == nil || v.n.Kind != Seq {
 		d.fail(v, "a file path or a list of includes")
-		return nil
+		return nil, nil
 	}
 	if len(v.n.Items) > 3 {
 		d.errorf(v.pos, "", "%s: at most 3 files", v.path)
 	}
 	var out []string
+	var incs []pipeline.TriggerInclude
 	for i := range v.n.Items {
 		iv := v.item(i)
-		if s := d.includeItem(iv, triggerIncludeForms, false); s != "" {
-			out = append(out, s)
+		s := d.includeItem(iv, triggerIncludeForms, false)
+		if s == "" {
+			continue
 		}
+		out = append(out, s)
+		inc := pipeline.TriggerInclude{File: s, Pos: iv.pos}
+		for _, f := range triggerIncludeForms {
+			if iv.n.Lookup(f.name) != nil {
+				inc.Kind = f.name
+				break
+			}
+		}
+		if job := iv.n.Lookup("job"); job != nil && isStr(job.Value) {
+			inc.Job = job.Value.Value
+		}
+		incs = append(incs, inc)
 	}
-	return out
+	return out, incs
 }

@@ -253,14 +253,29 @@ type Environment struct {
 	Pos            Pos
 }
 
-// Trigger is trigger: (child and multi-project pipelines). Parsed so that
-// files using it load; running it is not supported yet.
+// Trigger is trigger: (child and multi-project pipelines). Child
+// pipelines of local files and artifacts run; multi-project ones do not.
 type Trigger struct {
-	Project  string
-	Branch   string
+	Project string
+	Branch  string
+	// Include holds the paths of trigger:include; Includes the same
+	// entries with their kind.
 	Include  []string
+	Includes []TriggerInclude
 	Strategy string
 	Pos      Pos
+}
+
+// TriggerInclude is one entry of trigger:include.
+type TriggerInclude struct {
+	// Kind is local, artifact, template, project, component or remote.
+	Kind string
+	// File is the path (local, artifact, template, project), the URL or
+	// the component reference.
+	File string
+	// Job is the job whose artifacts hold File (artifact only).
+	Job string
+	Pos Pos
 }
 
 // Inherit is inherit:. A nil list with All true means "inherit everything".

@@ -25,6 +25,9 @@ var (
 // execute runs every attempt of a job and returns its final result. It runs
 // on its own goroutine and touches no run state but the emitter.
 func (r *run) execute(ctx context.Context, j *plan.Job) JobResult {
+	if r.runsDownstream(j) {
+		return r.downstream(ctx, j)
+	}
 	var retry pipeline.Retry
 	if j.Spec != nil {
 		retry = j.Spec.Retry

@@ -302,11 +302,11 @@ func (r *run) decide(i int, st *state) bool {
 }
 
 // ready marks a job as able to run, after delay if positive. A trigger:
-// job ends here, skipped with the reason: child and multi-project
-// pipelines are not run yet, and a job that passed without doing
-// anything would say they were.
+// job whose pipeline is not run (multi-project, or no
+// Config.Downstream) ends here, skipped with the reason: a job that
+// passed without doing anything would say it was.
 func (r *run) ready(i int, st *state, delay time.Duration) bool {
-	if reason := triggerReason(st.job); reason != "" {
+	if reason := r.triggerReason(st.job); reason != "" {
 		r.finishUnstarted(st, StatusSkipped, reason)
 		return false
 	}
@@ -371,22 +371,6 @@ func effectiveWhen(j *plan.Job) pipeline.When {
 // for when: manual is allow_failure: true).
 func blocking(j *plan.Job) bool {
 	return j.AllowFailure.Set && !j.AllowFailure.Allowed && len(j.AllowFailure.ExitCodes) == 0
-}
-
-// triggerReason is why a trigger: job does not run; "" for other jobs.
-func triggerReason(j *plan.Job) string {
-	if j.Spec == nil || j.Spec.Trigger == nil {
-		return ""
-	}
-	t := j.Spec.Trigger
-	if t.Project != "" {
-		return fmt.Sprintf("trigger: multi-project pipelines are not supported yet (%s was not triggered)", t.Project)
-	}
-	what := "the child pipeline"
-	if len(t.Include) > 0 {
-		what = strings.Join(t.Include, ", ")
-	}
-	return fmt.Sprintf("trigger: child pipelines are not supported yet (%s was not run)", what)
 }
 
 func resourceGroup(j *plan.Job) string {

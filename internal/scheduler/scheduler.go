@@ -66,6 +66,9 @@ type Config struct {
 	// PipelineID names the run in events and executor jobs; default a
 	// timestamp.
 	PipelineID string
+	// Downstream runs the child pipelines of trigger:include jobs; nil
+	// leaves trigger: jobs skipped, with the reason.
+	Downstream DownstreamFunc
 	// Terminal is where @Interactive jobs' steps are attached (gantry
 	// run's own stdin, stdout and stderr); such a job then runs alone.
 	// Nil (a server has no terminal): they run like any other job.
