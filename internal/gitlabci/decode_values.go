@@ -17,6 +17,9 @@ type decoder struct {
 	// does not.
 	strict bool
 	errs   []*Error
+	// warns are problems GitLab does not refuse but the user likely did
+	// not mean (a variable written 3.10 that GitLab sets to "3.1").
+	warns []*Error
 }
 
 // val is a value being decoded: its path for messages ("build:cache:key")
@@ -316,12 +319,4 @@ func (d *decoder) require(v val, names ...string) bool {
 		}
 	}
 	return ok
-}
-
-// scalarString turns a scalar variable value into its string.
-func scalarString(n *Node) string {
-	if n == nil || n.Kind == Null {
-		return ""
-	}
-	return n.Value
 }

@@ -1,8 +1,12 @@
 package gitlabci
 
 import (
-	"github.com/gantry-ci/gantry/internal/pipeline"
+	"fmt"
+	"math/big"
 	"slices"
+	"strconv"
+
+	"github.com/gantry-ci/gantry/internal/pipeline"
 )
 
 // variables decodes a variables: map. Values are scalars, or maps with
@@ -29,7 +33,16 @@ func (d *decoder) variables(v val, global bool) []pipeline.Variable {
 		case fv.n.Kind == Null:
 			// GitLab keeps `VAR:` as an empty value.
 		case fv.n.Kind == Scalar:
-			vr.Value = fv.n.Value
+			rv, ok := d.variableValue(pr.Key, fv)
+			if !ok {
+				continue
+			}
+			vr.Value = rv.str
+			if rv.kind == rubyBool && !rv.truth {
+				// GitLab builds each entry from `config || {}`: false
+				// reads as a map without value:, that is "".
+				vr.Value = ""
+			}
 		case fv.n.Kind == Map:
 			if !d.object(fv, allowed) {
 				continue
@@ -45,15 +58,26 @@ func (d *decoder) variables(v val, global bool) []pipeline.Variable {
 }
 
 func (d *decoder) variableMap(v val, vr *pipeline.Variable) {
+	var value rubyValue
 	for _, pr := range v.n.Pairs {
 		fv := v.field(pr)
 		switch pr.Key {
 		case "value":
-			if fv.n.IsNull() || fv.n.Kind != Scalar {
+			switch {
+			case fv.n.IsNull():
+				// GitLab allows value: null, set as "".
+				value = rubyValue{kind: rubyNull}
+			case fv.n.Kind == Scalar:
+				rv, ok := d.variableValue(vr.Name, fv)
+				if !ok {
+					continue
+				}
+				value = rv
+			default:
 				d.fail(fv, "a string")
 				continue
 			}
-			vr.Value = fv.n.Value
+			vr.Value = value.str
 		case "description":
 			vr.Description, _ = d.str(fv, 0)
 		case "expand":
@@ -75,8 +99,21 @@ func (d *decoder) variableMap(v val, vr *pipeline.Variable) {
 			vr.Options = opts
 		}
 	}
-	if d.strict && vr.Options != nil && v.n.Lookup("value") != nil && !slices.Contains(vr.Options, vr.Value) {
-		d.errorf(v.n.Lookup("value").Value.Pos, "add it to options:", "%s: value %q is not one of the options", v.path, vr.Value)
+	vp := v.n.Lookup("value")
+	if !d.strict || vr.Options == nil || vp == nil {
+		return
+	}
+	switch {
+	case value.kind != rubyString:
+		// GitLab compares the value as loaded with the strings of
+		// options:, so a number or a boolean is never among them.
+		hint := "quote the value"
+		if vp.Value != nil && vp.Value.Plain {
+			hint = fmt.Sprintf("quote it: %q", vp.Value.Value)
+		}
+		d.errorf(vp.Value.Pos, hint, "%s: value %s is a %s in YAML, and options: lists strings", v.path, vp.Value.Value, value.kind)
+	case !slices.Contains(vr.Options, vr.Value):
+		d.errorf(vp.Value.Pos, "add it to options:", "%s: value %q is not one of the options", v.path, vr.Value)
 	}
 }
 
@@ -93,7 +130,118 @@ func (d *decoder) ruleVariables(v val) []pipeline.Variable {
 			d.fail(fv, "a string, a number or a boolean")
 			continue
 		}
-		out = append(out, pipeline.Variable{Name: pr.Key, Value: scalarString(fv.n), Expand: true, Pos: pr.KeyPos})
+		var value string
+		if !fv.n.IsNull() {
+			rv, ok := d.variableValue(pr.Key, fv)
+			if !ok {
+				continue
+			}
+			if d.strict && rv.kind == rubyBool && !rv.truth {
+				// As in variables:, false reads as a map without value:,
+				// which rules:variables refuses.
+				d.failHint(fv, "a string", fmt.Sprintf("quote it: %s: %q", pr.Key, "false"))
+				continue
+			}
+			value = rv.str
+		} else if d.strict {
+			d.failHint(fv, "a string", fmt.Sprintf("write %s: \"\" for an empty value", pr.Key))
+			continue
+		}
+		out = append(out, pipeline.Variable{Name: pr.Key, Value: value, Expand: true, Pos: pr.KeyPos})
 	}
+	return out
+}
+
+// variableValue is the string GitLab sets for the scalar at v, the value
+// of variable name. Values GitLab's loader refuses are errors; a plain
+// scalar whose string is not the text written is a warning.
+func (d *decoder) variableValue(name string, v val) (rubyValue, bool) {
+	rv := gitlabValue(v.n)
+	if !v.n.Plain {
+		return rv, true
+	}
+	quote := fmt.Sprintf("quote it: %q", v.n.Value)
+	switch rv.kind {
+	case rubyDate, rubyTime:
+		if d.strict {
+			class := "Date"
+			if rv.kind == rubyTime {
+				class = "Time"
+			}
+			d.errorf(v.pos, quote, "%s: %s is a %s in YAML, which GitLab refuses to load (Tried to load unspecified class: %s)", name, v.n.Value, rv.kind, class)
+		}
+		return rv, false
+	case rubyBad:
+		if d.strict {
+			d.errorf(v.pos, quote, "%s: %s is a malformed number in YAML, which GitLab refuses to load (Invalid YAML syntax)", name, v.n.Value)
+		}
+		return rv, false
+	case rubyString:
+		return rv, true
+	}
+	switch {
+	case rv.kind == rubyBool && !rv.truth:
+		d.warnf(v.pos, quote, "%s: %s is a boolean in YAML; GitLab sets an empty value", name, v.n.Value)
+	case rv.str != v.n.Value:
+		d.warnf(v.pos, quote, "%s: %s is a %s in YAML; GitLab sets %q", name, v.n.Value, rv.kind, rv.str)
+	}
+	return rv, true
+}
+
+func (d *decoder) warnf(pos pipeline.Pos, hint, format string, args ...any) {
+	d.warns = append(d.warns, errorf(pos, hint, format, args...))
+}
+
+// gitlabValue is the class and string GitLab gives the scalar n: Psych's
+// reading of a plain scalar, the tag's of any other.
+func gitlabValue(n *Node) rubyValue {
+	if n.IsNull() {
+		return rubyValue{kind: rubyNull}
+	}
+	if n.Plain {
+		return psychScalar(n.Value)
+	}
+	switch n.Tag {
+	case TagBool:
+		return rubyValue{kind: rubyBool, str: n.Value, truth: n.Value == "true"}
+	case TagInt:
+		if rv := psychScalar(n.Value); rv.kind == rubyInt {
+			return rv
+		}
+		if i, ok := new(big.Int).SetString(n.Value, 0); ok {
+			return rubyValue{kind: rubyInt, str: i.String()}
+		}
+	case TagFloat:
+		if rv := psychScalar(n.Value); rv.kind == rubyFloat || rv.kind == rubyInt {
+			// !!float 1 is the Float 1.0.
+			if f, err := strconv.ParseFloat(deleteSeparators(n.Value), 64); err == nil && rv.kind == rubyInt {
+				return rubyValue{kind: rubyFloat, str: rubyFloatString(f)}
+			}
+			return rv
+		}
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil || isRangeErr(err) {
+			return rubyValue{kind: rubyFloat, str: rubyFloatString(f)}
+		}
+	}
+	return rubyValue{kind: rubyString, str: n.Value}
+}
+
+// Warnings decodes doc as Decode does and returns what is legal but
+// likely unintended: today, variables written as YAML numbers (or
+// booleans, or symbols) whose value in GitLab is not the text written,
+// such as PYTHON_VERSION: 3.10, which GitLab sets to "3.1". Each is
+// reported once, however many jobs share it through extends.
+func Warnings(doc *Node) []*Error {
+	d := &decoder{strict: true}
+	d.document(doc)
+	seen := map[string]bool{}
+	var out []*Error
+	for _, w := range d.warns {
+		if k := w.Error(); !seen[k] {
+			seen[k] = true
+			out = append(out, w)
+		}
+	}
+	sortErrors(out)
 	return out
 }

@@ -54,6 +54,11 @@ type Node struct {
 	Items []*Node // Seq
 	Pairs []Pair  // Map, in file order, keys unique
 	Pos   pipeline.Pos
+	// Plain marks a scalar written without quotes or a tag Psych knows:
+	// GitLab (YAML 1.1) types it from its text, which Value keeps as
+	// written but for yes/no/on/off, already true/false (see
+	// psychScalar).
+	Plain bool
 }
 
 // Pair is one key of a Map node.

@@ -131,6 +131,7 @@ func (c *converter) convert(y *yaml.Node, depth int) (*Node, error) {
 		if n.Tag == TagNull {
 			n.Kind = Null
 		}
+		n.Plain = untagged && y.Style&^yaml.TaggedStyle == 0
 		if b, ok := yaml11Bools[strings.ToLower(n.Value)]; ok && n.Tag == TagStr && untagged && y.Style&^yaml.TaggedStyle == 0 {
 			// GitLab reads YAML 1.1, where a bare yes/no/on/off is a
 			// boolean; yaml.v3 (YAML 1.2) reads it as a string.
