@@ -245,8 +245,11 @@ func (ds *downstream) plan(ctx context.Context, j *plan.Job, id, file string) (*
 
 // passedVariables are the variables a trigger job passes to its child
 // pipeline: the global ones it inherits and its own, with the values they
-// have in the job.
+// have in the job; none with forward:yaml_variables: false.
 func passedVariables(j *plan.Job, p *pipeline.Pipeline) []plan.Variable {
+	if j.Spec.Trigger != nil && j.Spec.Trigger.NoYAMLVariables {
+		return nil
+	}
 	var names []string
 	for _, v := range p.Variables {
 		if j.Spec.Inherit.InheritsVariable(v.Name) {

@@ -22,7 +22,7 @@ func TestRunChildPipelines(t *testing.T) {
 		t.Fatalf("exit %d, want %d (depend's child failed)\n%s%s", code, ExitFailed, out, errOut)
 	}
 	want := map[string]string{"generate": "success", "vars": "success", "dynamic": "success",
-		"depend": "failed", "nodepend": "success"}
+		"depend": "failed", "nodepend": "success", "unforwarded": "success"}
 	if diff := cmp.Diff(want, jobStatuses(r)); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
@@ -36,6 +36,7 @@ func TestRunChildPipelines(t *testing.T) {
 		// pipeline variable of the child.
 		"[vars -> nested] -> deep > deep",
 		"[dynamic] -> gen > generated yes-it-is",
+		"[unforwarded] -> show > GLOBAL= OWN= SHARED=from-child SOURCE=parent_pipeline",
 		"[depend] -> fail > GLOBAL=[]",
 		"[nodepend] -> fail > GLOBAL=[g]",
 		"depend # failed in",

@@ -243,7 +243,10 @@ func (d *decoder) trigger(v val) *pipeline.Trigger {
 		case "forward":
 			if d.object(fv, []string{"yaml_variables", "pipeline_variables"}) {
 				for _, p := range fv.n.Pairs {
-					d.boolean(fv.field(p))
+					b, ok := d.boolean(fv.field(p))
+					if ok && !b && p.Key == "yaml_variables" {
+						t.NoYAMLVariables = true
+					}
 				}
 			}
 		case "include":

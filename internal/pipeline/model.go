@@ -263,7 +263,10 @@ type Trigger struct {
 	Include  []string
 	Includes []TriggerInclude
 	Strategy string
-	Pos      Pos
+	// NoYAMLVariables is forward:yaml_variables: false: the job's
+	// variables stay out of the downstream pipeline.
+	NoYAMLVariables bool
+	Pos             Pos
 }
 
 // TriggerInclude is one entry of trigger:include.
