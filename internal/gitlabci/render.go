@@ -14,6 +14,9 @@ import (
 // Render writes n as YAML, like GitLab's "full configuration" view: keys in
 // document order, two-space indentation, strings quoted where YAML (1.1,
 // as GitLab reads it, or 1.2) would otherwise read them as another type.
+// Unquoted numbers are written as GitLab loaded them, as its view does:
+// PYTHON_VERSION: 3.10 as 3.1 (the string a job gets is "3.1"), 010 as 8,
+// 12:30 as 45000; a plain 08 or 1e3, a string to GitLab, is quoted.
 //
 // It is a small block-style emitter of its own rather than yaml.v3's
 // encoder: the merged view of a large pipeline is megabytes of YAML, and
@@ -178,6 +181,10 @@ func renderScalar(n *Node) string {
 	}
 	if n.Kind != Scalar {
 		return `""`
+	}
+	if n.Plain {
+		// As GitLab's view prints what Psych loaded: 3.10 as 3.1.
+		return renderPlain(n.Value)
 	}
 	if n.Tag != TagStr {
 		if implicitTag(n.Value, 0) != n.Tag {

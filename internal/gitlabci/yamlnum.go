@@ -304,3 +304,31 @@ func rubyFloatString(f float64) string {
 	}
 	return fmt.Sprintf("%s%s.%se%+03d", sign, digits[:1], frac, decpt-1)
 }
+
+// renderPlain writes the plain scalar s as GitLab's merged view (a Psych
+// dump of what it loaded) does: numbers in Ruby's spelling, strings that
+// YAML would read as something else quoted.
+func renderPlain(s string) string {
+	rv := psychScalar(s)
+	switch rv.kind {
+	case rubyInt, rubyBool:
+		return rv.str
+	case rubyFloat:
+		switch rv.str {
+		case "Infinity":
+			return ".inf"
+		case "-Infinity":
+			return "-.inf"
+		case "NaN":
+			return ".nan"
+		}
+		return rv.str
+	case rubyNull:
+		return "null"
+	case rubyString:
+		return quoteIfNeeded(s)
+	}
+	// Symbols, and what GitLab refuses to load (dates, malformed
+	// numbers), as written.
+	return s
+}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // psychCases are plain scalars with what Ruby 3.3's Psych makes of them and
@@ -200,4 +202,43 @@ func FuzzPsychScalar(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRenderAsGitLabLoaded: gantry config writes unquoted numbers as
+// GitLab's full configuration view does, the values Psych loaded; quoted
+// ones, and plain text GitLab reads as a string, stay strings.
+func TestRenderAsGitLabLoaded(t *testing.T) {
+	src := `variables:
+  PYTHON_VERSION: 3.10
+  QUOTED: "3.10"
+  OCTAL: 010
+  CLOCK: 12:30
+  THOUSAND: 1,000
+  NOT_EXP: 1e3
+  LEADING_ZERO: 08
+  INF: .inf
+  BOOL: True
+  IMAGE: python:3.10
+  SYMBOL: :foo
+`
+	n, err := ParseDocument("r.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `variables:
+  PYTHON_VERSION: 3.1
+  QUOTED: "3.10"
+  OCTAL: 8
+  CLOCK: 45000
+  THOUSAND: 1000
+  NOT_EXP: "1e3"
+  LEADING_ZERO: "08"
+  INF: .inf
+  BOOL: true
+  IMAGE: python:3.10
+  SYMBOL: :foo
+`
+	if diff := cmp.Diff(want, render(t, n)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }
