@@ -191,3 +191,28 @@ b:
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
+
+// TestDecodeVariablesFromNumberInputs: a number input is what Psych
+// loaded (3.10 is 3.1), whole or spliced into a string (Ruby's to_s).
+func TestDecodeVariablesFromNumberInputs(t *testing.T) {
+	src := `spec:
+  inputs:
+    py:
+      type: number
+      default: 3.10
+---
+job:
+  variables:
+    WHOLE: $[[ inputs.py ]]
+    EMBEDDED: "python$[[ inputs.py ]]"
+  script: x
+`
+	_, p, err := resolveAndDecode(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"WHOLE": "3.1", "EMBEDDED": "python3.1"}
+	if diff := cmp.Diff(want, varMap(p.Jobs[0].Variables)); diff != "" {
+		t.Errorf("variables (-want +got):\n%s", diff)
+	}
+}

@@ -336,10 +336,16 @@ func posixEscape(s string) string {
 }
 
 // scalarText is the text of a value spliced into a string: a scalar's own
-// text, JSON for lists and maps.
+// text (a plain number's as Ruby prints what Psych loaded: 3.10 is 3.1),
+// JSON for lists and maps.
 func scalarText(n *Node) string {
 	switch n.Kind {
 	case Scalar:
+		if n.Plain {
+			if rv := psychScalar(n.Value); rv.kind == rubyInt || rv.kind == rubyFloat {
+				return rv.str
+			}
+		}
 		return n.Value
 	case Null:
 		return ""
