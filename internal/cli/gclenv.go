@@ -55,6 +55,7 @@ var gclOptions = map[string]gclOption{
 	"cwd":                       {flag: "directory", value: gclString},
 	"variable":                  {flag: "variable", list: true, value: gclVariable},
 	"job":                       {flag: "job", list: true, value: gclString},
+	"stage":                     {flag: "stage", list: true, value: gclString},
 	"manual":                    {flag: "manual", list: true, value: gclString},
 	"needs":                     {flag: "needs", value: gclBool},
 	"only-needs":                {flag: "only-needs", value: gclBool},

@@ -107,6 +107,7 @@ allow_failure and needs.`,
 	tf.register(cmd.Flags())
 	cmd.Flags().StringArrayVar(&sel.Jobs, "job", nil, "list only job `NAME` (repeatable)")
 	cmd.Flags().BoolVar(&sel.Needs, "needs", false, "with --job, also the jobs it needs, transitively")
+	cmd.Flags().StringArrayVar(&sel.Stages, "stage", nil, "list only the jobs of stage `NAME` (repeatable)")
 	cmd.Flags().BoolVar(&sel.OnlyNeeds, "only-needs", false, "with --job, only the jobs it needs")
 	cmd.Flags().StringArrayVar(&manual, "manual", nil, "mark manual job `NAME` as played (repeatable)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -94,6 +94,7 @@ failed or was canceled, 2 for an invalid pipeline or options.`,
 	tf.register(fs)
 	fs.StringArrayVar(&rf.sel.Jobs, "job", nil, "run only job `NAME` (repeatable; a manual job named here is played)")
 	fs.BoolVar(&rf.sel.Needs, "needs", false, "with --job, also run the jobs it needs, transitively")
+	fs.StringArrayVar(&rf.sel.Stages, "stage", nil, "run only the jobs of stage `NAME` (repeatable; with --job, those too)")
 	fs.BoolVar(&rf.sel.OnlyNeeds, "only-needs", false, "with --job, run only the jobs it needs")
 	fs.StringArrayVar(&rf.manual, "manual", nil, "play manual job `NAME` (repeatable)")
 	fs.StringArrayVar(&rf.secrets, "secret", nil, "masked variable `K=V` (repeatable)")

@@ -118,6 +118,9 @@ func checkRun(t *testing.T, c gclCase, g gclGolden, a gclArgs) string {
 	for _, j := range a.Jobs {
 		args = append(args, "--job", j)
 	}
+	for _, st := range a.Stages {
+		args = append(args, "--stage", st)
+	}
 	if a.Needs {
 		args = append(args, "--needs")
 	}

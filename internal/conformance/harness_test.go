@@ -198,6 +198,7 @@ func setGCLEnv(t *testing.T, g gclGolden) {
 // gclArgs is a gitlab-ci-local command line, parsed.
 type gclArgs struct {
 	Jobs, Manual, Variables []string
+	Stages                  []string
 	Needs, OnlyNeeds        bool
 	File, Cwd               string
 	Preview, List           bool
@@ -228,6 +229,8 @@ func parseGCLArgs(args []string) gclArgs {
 			a.Jobs = append(a.Jobs, next())
 		case "--manual":
 			a.Manual = append(a.Manual, next())
+		case "--stage":
+			a.Stages = append(a.Stages, next())
 		case "--variable":
 			a.Variables = append(a.Variables, next())
 		case "--needs":

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/gantry-ci/gantry/internal/suggest"
 )
@@ -16,13 +17,15 @@ type Selection struct {
 	Needs bool
 	// OnlyNeeds keeps those needs but not the selected jobs themselves.
 	OnlyNeeds bool
+	// Stages select every job of these stages, beside Jobs.
+	Stages []string
 }
 
 // Select returns a copy of p with only the selected jobs; edges to jobs
 // left out are dropped, so a selected job no longer waits for them. An
 // empty selection returns p itself.
 func Select(p *Plan, s Selection) (*Plan, error) {
-	if len(s.Jobs) == 0 {
+	if len(s.Jobs) == 0 && len(s.Stages) == 0 {
 		return p, nil
 	}
 	byName := map[string]*Job{}
@@ -40,6 +43,16 @@ func Select(p *Plan, s Selection) (*Plan, error) {
 		}
 		if !found {
 			return nil, fmt.Errorf("job %q is not in this pipeline%s", name, nearestJob(p, name))
+		}
+	}
+	for _, stage := range s.Stages {
+		if !slices.Contains(p.Stages, stage) {
+			return nil, fmt.Errorf("stage %q is not in this pipeline (stages: %s)", stage, strings.Join(p.Stages, ", "))
+		}
+		for _, j := range p.Jobs {
+			if j.Stage == stage {
+				picked[j.Name] = true
+			}
 		}
 	}
 	keep := map[string]bool{}

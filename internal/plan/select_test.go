@@ -2,6 +2,7 @@ package plan
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -9,12 +10,12 @@ import (
 
 func TestSelect(t *testing.T) {
 	// a <- b <- c, and d (matrix instances d: [x], d: [y]) needs nothing.
-	p := &Plan{Jobs: []*Job{
-		{Name: "a", Base: "a"},
-		{Name: "b", Base: "b", Needs: []Need{{Job: "a"}}},
-		{Name: "c", Base: "c", Needs: []Need{{Job: "b"}}},
-		{Name: "d: [x]", Base: "d"},
-		{Name: "d: [y]", Base: "d"},
+	p := &Plan{Stages: []string{"build", "test"}, Jobs: []*Job{
+		{Name: "a", Base: "a", Stage: "build"},
+		{Name: "b", Base: "b", Stage: "test", Needs: []Need{{Job: "a"}}},
+		{Name: "c", Base: "c", Stage: "test", Needs: []Need{{Job: "b"}}},
+		{Name: "d: [x]", Base: "d", Stage: "build"},
+		{Name: "d: [y]", Base: "d", Stage: "build"},
 	}}
 	tests := []struct {
 		name string
@@ -28,6 +29,9 @@ func TestSelect(t *testing.T) {
 		{"only needs", Selection{Jobs: []string{"c"}, OnlyNeeds: true}, []string{"a", "b"}, []string{"a"}},
 		{"base name selects instances", Selection{Jobs: []string{"d"}}, []string{"d: [x]", "d: [y]"}, nil},
 		{"instance by name", Selection{Jobs: []string{"d: [y]"}}, []string{"d: [y]"}, nil},
+		{"stage", Selection{Stages: []string{"test"}}, []string{"b", "c"}, []string{"b"}},
+		{"stage and job", Selection{Stages: []string{"test"}, Jobs: []string{"d: [x]"}}, []string{"b", "c", "d: [x]"}, nil},
+		{"stage with needs", Selection{Stages: []string{"test"}, Needs: true}, []string{"a", "b", "c"}, []string{"b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +57,9 @@ func TestSelect(t *testing.T) {
 	}
 	if _, err := Select(p, Selection{Jobs: []string{"nope"}}); err == nil {
 		t.Error("unknown job: no error")
+	}
+	if _, err := Select(p, Selection{Stages: []string{"deploy"}}); err == nil || !strings.Contains(err.Error(), "stages: build, test") {
+		t.Errorf("unknown stage: error %v, want one listing the stages", err)
 	}
 	if len(p.Jobs[2].Needs) != 1 {
 		t.Error("Select changed the original plan")
