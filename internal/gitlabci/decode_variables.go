@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gantry-ci/gantry/internal/pipeline"
 )
@@ -58,7 +59,10 @@ func (d *decoder) variables(v val, global bool) []pipeline.Variable {
 }
 
 func (d *decoder) variableMap(v val, vr *pipeline.Variable) {
-	var value rubyValue
+	var (
+		value   rubyValue
+		valueOK bool // value: is there and GitLab can load it
+	)
 	for _, pr := range v.n.Pairs {
 		fv := v.field(pr)
 		switch pr.Key {
@@ -77,7 +81,7 @@ func (d *decoder) variableMap(v val, vr *pipeline.Variable) {
 				d.fail(fv, "a string")
 				continue
 			}
-			vr.Value = value.str
+			vr.Value, valueOK = value.str, true
 		case "description":
 			vr.Description, _ = d.str(fv, 0)
 		case "expand":
@@ -99,21 +103,23 @@ func (d *decoder) variableMap(v val, vr *pipeline.Variable) {
 			vr.Options = opts
 		}
 	}
-	vp := v.n.Lookup("value")
-	if !d.strict || vr.Options == nil || vp == nil {
+	if !d.strict || vr.Options == nil || !valueOK {
 		return
 	}
+	vv := v.field(*v.n.Lookup("value"))
 	switch {
+	case value.kind == rubyNull:
+		d.errorf(vv.pos, "set value: to one of the options", "%s: value is null, which is not one of the options", v.path)
 	case value.kind != rubyString:
 		// GitLab compares the value as loaded with the strings of
 		// options:, so a number or a boolean is never among them.
 		hint := "quote the value"
-		if vp.Value != nil && vp.Value.Plain {
-			hint = fmt.Sprintf("quote it: %q", vp.Value.Value)
+		if vv.n.Plain {
+			hint = fmt.Sprintf("quote it: %q", vv.n.Value)
 		}
-		d.errorf(vp.Value.Pos, hint, "%s: value %s is a %s in YAML, and options: lists strings", v.path, vp.Value.Value, value.kind)
+		d.errorf(vv.pos, hint, "%s: value %s is a %s in YAML, and options: lists strings", v.path, vv.n.Value, value.kind)
 	case !slices.Contains(vr.Options, vr.Value):
-		d.errorf(vp.Value.Pos, "add it to options:", "%s: value %q is not one of the options", v.path, vr.Value)
+		d.errorf(vv.pos, "add it to options:", "%s: value %q is not one of the options", v.path, vr.Value)
 	}
 }
 
@@ -203,7 +209,8 @@ func gitlabValue(n *Node) rubyValue {
 	}
 	switch n.Tag {
 	case TagBool:
-		return rubyValue{kind: rubyBool, str: n.Value, truth: n.Value == "true"}
+		t := strings.EqualFold(n.Value, "true")
+		return rubyValue{kind: rubyBool, str: strconv.FormatBool(t), truth: t}
 	case TagInt:
 		if rv := psychScalar(n.Value); rv.kind == rubyInt {
 			return rv
@@ -212,14 +219,12 @@ func gitlabValue(n *Node) rubyValue {
 			return rubyValue{kind: rubyInt, str: i.String()}
 		}
 	case TagFloat:
-		if rv := psychScalar(n.Value); rv.kind == rubyFloat || rv.kind == rubyInt {
-			// !!float 1 is the Float 1.0.
-			if f, err := strconv.ParseFloat(deleteSeparators(n.Value), 64); err == nil && rv.kind == rubyInt {
-				return rubyValue{kind: rubyFloat, str: rubyFloatString(f)}
-			}
+		// !!float 1 is the Float 1.0: read the text as a float whatever
+		// it looks like.
+		if rv := psychScalar(n.Value); rv.kind == rubyFloat {
 			return rv
 		}
-		if f, err := strconv.ParseFloat(n.Value, 64); err == nil || isRangeErr(err) {
+		if f, err := strconv.ParseFloat(deleteSeparators(n.Value), 64); err == nil || isRangeErr(err) {
 			return rubyValue{kind: rubyFloat, str: rubyFloatString(f)}
 		}
 	}

@@ -53,6 +53,8 @@ func TestDecodeVariablesAsGitLab(t *testing.T) {
   SYMBOL: :foo
   TAGGED: !!float 2.50
   STR_TAGGED: !!str 2.50
+  TAGGED_ONE: !!float 1
+  TAGGED_BOOL: !!bool True
   PROMPT:
     value: 1.50
     description: a float
@@ -96,6 +98,8 @@ job:
 		"SYMBOL":         "foo",
 		"TAGGED":         "2.5",
 		"STR_TAGGED":     "2.50",
+		"TAGGED_ONE":     "1.0",
+		"TAGGED_BOOL":    "true",
 		"PROMPT":         "1.5",
 		"NIL_VALUE":      "",
 	}
@@ -128,6 +132,7 @@ func TestDecodeVariablesGitLabRefuses(t *testing.T) {
 		{"malformed number", "variables:\n  H: 0x_\njob:\n  script: x\n", "2:6: H: 0x_ is a malformed number in YAML, which GitLab refuses to load (Invalid YAML syntax)", `quote it: "0x_"`},
 		{"rules null", "job:\n  script: x\n  rules:\n    - variables:\n        V:\n", "5:9: job \"job\": rules[0]:variables:V must be a string, got nothing", `write V: "" for an empty value`},
 		{"rules false", "job:\n  script: x\n  rules:\n    - variables:\n        V: false\n", "5:12: job \"job\": rules[0]:variables:V must be a string, got the boolean \"false\"", `quote it: V: "false"`},
+		{"null not in options", "variables:\n  V:\n    value: null\n    options: [a, b]\njob:\n  script: x\n", "3:5: variables:V: value is null, which is not one of the options", "set value: to one of the options"},
 		{"number not in options", "variables:\n  V:\n    value: 3.10\n    options: [\"3.10\", \"3.11\"]\njob:\n  script: x\n", "3:12: variables:V: value 3.10 is a number in YAML, and options: lists strings", `quote it: "3.10"`},
 	}
 	for _, tt := range tests {
