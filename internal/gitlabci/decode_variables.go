@@ -39,11 +39,6 @@ func (d *decoder) variables(v val, global bool) []pipeline.Variable {
 				continue
 			}
 			vr.Value = rv.str
-			if rv.kind == rubyBool && !rv.truth {
-				// GitLab builds each entry from `config || {}`: false
-				// reads as a map without value:, that is "".
-				vr.Value = ""
-			}
 		case fv.n.Kind == Map:
 			if !d.object(fv, allowed) {
 				continue
@@ -142,14 +137,10 @@ func (d *decoder) ruleVariables(v val) []pipeline.Variable {
 			if !ok {
 				continue
 			}
-			if d.strict && rv.kind == rubyBool && !rv.truth {
-				// As in variables:, false reads as a map without value:,
-				// which rules:variables refuses.
-				d.failHint(fv, "a string", fmt.Sprintf("quote it: %s: %q", pr.Key, "false"))
-				continue
-			}
 			value = rv.str
 		} else if d.strict {
+			// GitLab reads a null as a map without value:, which only
+			// variables: (not rules:) allows.
 			d.failHint(fv, "a string", fmt.Sprintf("write %s: \"\" for an empty value", pr.Key))
 			continue
 		}
@@ -185,10 +176,7 @@ func (d *decoder) variableValue(name string, v val) (rubyValue, bool) {
 	case rubyString:
 		return rv, true
 	}
-	switch {
-	case rv.kind == rubyBool && !rv.truth:
-		d.warnf(v.pos, quote, "%s: %s is a boolean in YAML; GitLab sets an empty value", name, v.n.Value)
-	case rv.str != v.n.Value:
+	if rv.str != v.n.Value {
 		d.warnf(v.pos, quote, "%s: %s is a %s in YAML; GitLab sets %q", name, v.n.Value, rv.kind, rv.str)
 	}
 	return rv, true
@@ -209,8 +197,7 @@ func gitlabValue(n *Node) rubyValue {
 	}
 	switch n.Tag {
 	case TagBool:
-		t := strings.EqualFold(n.Value, "true")
-		return rubyValue{kind: rubyBool, str: strconv.FormatBool(t), truth: t}
+		return rubyValue{kind: rubyBool, str: strconv.FormatBool(strings.EqualFold(n.Value, "true"))}
 	case TagInt:
 		if rv := psychScalar(n.Value); rv.kind == rubyInt {
 			return rv

@@ -72,6 +72,7 @@ job:
   rules:
     - variables:
         RULE: 1.20
+        RULE_OFF: false
   script: echo
 `
 	_, p, err := resolveAndDecode(t, src)
@@ -91,8 +92,8 @@ job:
 		"LEADING_ZERO":   "08",
 		"INF":            "Infinity",
 		"WORD_YES":       "true",
-		"WORD_NO":        "",
-		"BOOL_FALSE":     "",
+		"WORD_NO":        "false",
+		"BOOL_FALSE":     "false",
 		"EMPTY":          "",
 		"NULLISH":        "",
 		"SYMBOL":         "foo",
@@ -113,8 +114,8 @@ job:
 	if got := varMap(job.Variables)["JOB"]; got != "2.0" {
 		t.Errorf("job variable JOB = %q, want 2.0", got)
 	}
-	if got := varMap(job.Rules[0].Variables)["RULE"]; got != "1.2" {
-		t.Errorf("rules:variables RULE = %q, want 1.2", got)
+	if diff := cmp.Diff(map[string]string{"RULE": "1.2", "RULE_OFF": "false"}, varMap(job.Rules[0].Variables)); diff != "" {
+		t.Errorf("rules:variables (-want +got):\n%s", diff)
 	}
 	if job.Image == nil || job.Image.Name != "python:3.10" {
 		t.Errorf("image = %+v, want python:3.10 untouched", job.Image)
@@ -131,7 +132,6 @@ func TestDecodeVariablesGitLabRefuses(t *testing.T) {
 		{"time", "job:\n  script: x\n  variables:\n    AT: 2024-01-01 10:00:00\n", "4:9: AT: 2024-01-01 10:00:00 is a time in YAML", `quote it: "2024-01-01 10:00:00"`},
 		{"malformed number", "variables:\n  H: 0x_\njob:\n  script: x\n", "2:6: H: 0x_ is a malformed number in YAML, which GitLab refuses to load (Invalid YAML syntax)", `quote it: "0x_"`},
 		{"rules null", "job:\n  script: x\n  rules:\n    - variables:\n        V:\n", "5:9: job \"job\": rules[0]:variables:V must be a string, got nothing", `write V: "" for an empty value`},
-		{"rules false", "job:\n  script: x\n  rules:\n    - variables:\n        V: false\n", "5:12: job \"job\": rules[0]:variables:V must be a string, got the boolean \"false\"", `quote it: V: "false"`},
 		{"null not in options", "variables:\n  V:\n    value: null\n    options: [a, b]\njob:\n  script: x\n", "3:5: variables:V: value is null, which is not one of the options", "set value: to one of the options"},
 		{"number not in options", "variables:\n  V:\n    value: 3.10\n    options: [\"3.10\", \"3.11\"]\njob:\n  script: x\n", "3:12: variables:V: value 3.10 is a number in YAML, and options: lists strings", `quote it: "3.10"`},
 	}
@@ -164,7 +164,7 @@ func TestWarnings(t *testing.T) {
   QUOTED: "3.10"
   COUNT: 3
   OFF: false
-  ON: true
+  ON: True
 .base:
   variables:
     NODE: 010
@@ -188,7 +188,7 @@ b:
 	}
 	want := []string{
 		`.gitlab-ci.yml:2:19: PYTHON_VERSION: 3.10 is a number in YAML; GitLab sets "3.1" (quote it: "3.10")`,
-		`.gitlab-ci.yml:6:8: OFF: false is a boolean in YAML; GitLab sets an empty value (quote it: "false")`,
+		`.gitlab-ci.yml:7:7: ON: True is a boolean in YAML; GitLab sets "true" (quote it: "True")`,
 		`.gitlab-ci.yml:10:11: NODE: 010 is a number in YAML; GitLab sets "8" (quote it: "010")`,
 		`.gitlab-ci.yml:19:12: R: 12:30 is a number in YAML; GitLab sets "45000" (quote it: "12:30")`,
 	}

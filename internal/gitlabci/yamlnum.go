@@ -62,9 +62,6 @@ func (k rubyKind) String() string {
 type rubyValue struct {
 	kind rubyKind
 	str  string
-	// truth is the value of a boolean (false is not "empty" in YAML, but
-	// GitLab's variables treat it as a missing value).
-	truth bool
 }
 
 // Psych's patterns (psych/scalar_scanner.rb, Ruby 3.3). Ruby's ^ and $
@@ -101,7 +98,7 @@ func psychScalar(s string) rubyValue {
 		case s == "~" || psychNull.MatchString(s):
 			return rubyValue{kind: rubyNull}
 		case psychTrue.MatchString(s):
-			return rubyValue{kind: rubyBool, str: "true", truth: true}
+			return rubyValue{kind: rubyBool, str: "true"}
 		case psychFalse.MatchString(s):
 			return rubyValue{kind: rubyBool, str: "false"}
 		}
