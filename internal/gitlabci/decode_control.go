@@ -1,6 +1,7 @@
 package gitlabci
 
 import (
+	"fmt"
 	"regexp"
 
 	"github.com/gantry-ci/gantry/internal/pipeline"
@@ -129,7 +130,7 @@ func (d *decoder) matrix(v val) []pipeline.MatrixEntry {
 			mv := pipeline.MatrixVar{Name: pr.Key}
 			switch {
 			case fv.n != nil && fv.n.Kind == Scalar:
-				mv.Values = []string{fv.n.Value}
+				mv.Values = []string{d.matrixValue(fv)}
 			case fv.n != nil && fv.n.Kind == Seq:
 				mv.Values = []string{}
 				for j := range fv.n.Items {
@@ -140,7 +141,7 @@ func (d *decoder) matrix(v val) []pipeline.MatrixEntry {
 						}
 						continue
 					}
-					mv.Values = append(mv.Values, jv.n.Value)
+					mv.Values = append(mv.Values, d.matrixValue(jv))
 				}
 			default:
 				d.fail(fv, "a value or a list of values")
@@ -151,6 +152,30 @@ func (d *decoder) matrix(v val) []pipeline.MatrixEntry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// matrixValue is the string GitLab gives a parallel:matrix value: it
+// takes strings, symbols and integers (010 is 8), and refuses the floats
+// and booleans its variables validator does not call alphanumeric.
+func (d *decoder) matrixValue(v val) string {
+	rv := gitlabValue(v.n)
+	switch rv.kind {
+	case rubyString, rubySymbol, rubyInt:
+		return rv.str
+	case rubyFloat, rubyBool:
+		kind := rv.kind.String()
+		if rv.kind == rubyFloat {
+			kind = "float"
+		}
+		if d.strict {
+			d.errorf(v.pos, fmt.Sprintf("quote it: %q", v.n.Value), "%s: %s is a %s in YAML; parallel:matrix values must be strings or integers", v.path, v.n.Value, kind)
+		}
+	default:
+		if d.strict {
+			d.errorf(v.pos, fmt.Sprintf("quote it: %q", v.n.Value), "%s: %s is a %s in YAML, which GitLab refuses to load", v.path, v.n.Value, rv.kind)
+		}
+	}
+	return v.n.Value
 }
 
 var environmentKeys = []string{"name", "url", "on_stop", "action", "auto_stop_in", "kubernetes", "deployment_tier"}

@@ -153,6 +153,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"parallel 0", "job:\n  script: x\n  parallel: 0\n", "3:13: parallel must be between 1 and 200, got 0", ""},
 		{"parallel 201", "job:\n  script: x\n  parallel: 201\n", "3:13: parallel must be between 1 and 200, got 201", ""},
 		{"parallel string", "job:\n  script: x\n  parallel: \"5\"\n", "3:13: job \"job\": parallel must be an integer from 1 to 200", ""},
+		{"matrix float", "job:\n  script: x\n  parallel:\n    matrix:\n      - PY: [3.9, 3.10]\n", "5:14: job \"job\": parallel:matrix[0]:PY[0]: 3.9 is a float in YAML; parallel:matrix values must be strings or integers", "quote it"},
+		{"matrix null", "job:\n  script: x\n  parallel:\n    matrix:\n      - A: [~]\n", "parallel:matrix[0]:A[0] must be a string or a number, got nothing", ""},
+		{"matrix boolean", "job:\n  script: x\n  parallel:\n    matrix:\n      - DEBUG: true\n", "is a boolean in YAML; parallel:matrix values must be strings or integers", ""},
 		{"matrix too big", "job:\n  script: x\n  parallel:\n    matrix:\n      - A: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]\n        B: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]\n", "5:7: job \"job\": parallel:matrix makes 225 jobs; the limit is 200", ""},
 		{"rules if syntax", "job:\n  script: x\n  rules:\n    - if: $A == \"x\" &&\n", "4:23: job \"job\": rules[0]:if: invalid expression", ""},
 		{"only variables syntax", "job:\n  script: x\n  only:\n    variables:\n      - $A === \"x\"\n", "5:14: job \"job\": only:variables[0]: invalid expression", ""},
@@ -287,4 +290,24 @@ func FuzzDecode(f *testing.F) {
 		}
 		CheckSchema(doc)
 	})
+}
+
+// parallel:matrix values are GitLab's strings of what Psych loaded: an
+// integer written 010 is 8, a quoted "010" stays as written.
+func TestDecodeMatrixValues(t *testing.T) {
+	doc, err := ParseDocument("ci.yml", []byte("job:\n  script: x\n  parallel:\n    matrix:\n      - V: [010, \"010\", 0x1F, 1_000, abc]\n        W: 7\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Decode(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := p.Jobs[0].Parallel.Matrix[0]
+	if diff := cmp.Diff([]string{"8", "010", "31", "1000", "abc"}, m[0].Values); diff != "" {
+		t.Errorf("V (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"7"}, m[1].Values); diff != "" {
+		t.Errorf("W (-want +got):\n%s", diff)
+	}
 }
