@@ -241,7 +241,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		return err
 	}
 	defer closeBackend()
-	lf := newLogFiles(logDir, hooks.Slug)
+	lf := newLogFiles(logDir, logSlugs(hooks.Slug, all))
 	tty := !rf.json && isTerminal(e.stdout) && os.Getenv("NO_COLOR") == ""
 	color := tty
 	var view *termview.View
@@ -271,7 +271,9 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 			}
 			view.Handle(ev)
 		},
-		Concurrency:    rf.concurrency,
+		Concurrency: rf.concurrency,
+		// Child pipelines share these: -j N holds for the whole run.
+		Slots:          scheduler.NewSlots(rf.concurrency),
 		DefaultTimeout: rf.timeout,
 		Manual:         manual,
 		Secrets:        append(secrets, environmentSecrets(os.Getenv)...),

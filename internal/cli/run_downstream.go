@@ -44,19 +44,27 @@ type downstream struct {
 	model *pipeline.Pipeline
 	names []string
 
-	// Set below the top level: the trigger jobs that led here, where
-	// events go and in which stage they show.
+	// Set below the top level: the trigger jobs that led here, the
+	// prefix of its jobs' directory names (jobhooks.Config.SlugPrefix),
+	// where events go and in which stage they show.
 	chain      []string
+	slugPrefix string
 	sink       func(scheduler.Event)
 	stage      string
 	stageIndex int
 }
 
-// run implements scheduler.DownstreamFunc.
-func (ds *downstream) run(ctx context.Context, d *scheduler.Downstream) (scheduler.Status, string) {
+// failed is the result of a trigger job whose child pipeline did not run.
+func failed(reason string) scheduler.DownstreamResult {
+	return scheduler.DownstreamResult{Status: scheduler.StatusFailed, Reason: reason}
+}
+
+// run implements scheduler.DownstreamFunc. The child's jobs take their
+// slots from the parent's (base.Slots): -j holds for the whole run.
+func (ds *downstream) run(ctx context.Context, d *scheduler.Downstream) scheduler.DownstreamResult {
 	j := d.Job
 	if len(ds.chain) >= maxChildDepth {
-		return scheduler.StatusFailed, fmt.Sprintf("downstream pipeline cannot be created: child pipelines nest at most %d levels deep", maxChildDepth)
+		return failed(fmt.Sprintf("downstream pipeline cannot be created: child pipelines nest at most %d levels deep", maxChildDepth))
 	}
 	sink, stage, stageIndex := ds.sink, ds.stage, ds.stageIndex
 	if sink == nil {
@@ -67,30 +75,32 @@ func (ds *downstream) run(ctx context.Context, d *scheduler.Downstream) (schedul
 	// directory, with the events.
 	id, _, err := newPipelineID(ds.ws.Path)
 	if err != nil {
-		return scheduler.StatusFailed, err.Error()
+		return failed(err.Error())
 	}
 	tmp := filepath.Join(ds.ws.Path, "tmp", "child-"+id)
 	defer os.RemoveAll(tmp)
 
 	file, err := ds.childFile(ctx, d, tmp)
 	if err != nil {
-		return scheduler.StatusFailed, "downstream pipeline cannot be created: " + err.Error()
+		return failed("downstream pipeline cannot be created: " + err.Error())
 	}
 	p, model, err := ds.plan(ctx, j, id, file)
 	if err != nil {
-		return scheduler.StatusFailed, "downstream pipeline cannot be created: " + err.Error()
+		return failed("downstream pipeline cannot be created: " + err.Error())
 	}
 	var names []string
 	for _, cj := range p.Jobs {
 		names = append(names, cj.Name)
 	}
-	hooks, err := jobhooks.New(jobhooks.Config{Dir: ds.ws, Source: ds.src, PipelineID: id, Jobs: names, Pinned: ds.pinned})
+	slugPrefix := ds.slugPrefix + workspace.Slug(j.Name) + "_"
+	hooks, err := jobhooks.New(jobhooks.Config{Dir: ds.ws, Source: ds.src, PipelineID: id, Jobs: names, Pinned: ds.pinned,
+		SlugPrefix: slugPrefix})
 	if err != nil {
-		return scheduler.StatusFailed, err.Error()
+		return failed(err.Error())
 	}
 	chain := append(slices.Clone(ds.chain), j.Name)
 	child := *ds
-	child.model, child.names, child.chain = model, names, chain
+	child.model, child.names, child.chain, child.slugPrefix = model, names, chain, slugPrefix
 	child.sink, child.stage, child.stageIndex = sink, stage, stageIndex
 	prefix := "[" + strings.Join(chain, " -> ") + "] -> "
 	cfg := ds.base
@@ -108,23 +118,29 @@ func (ds *downstream) run(ctx context.Context, d *scheduler.Downstream) (schedul
 	}
 	s, err := scheduler.New(cfg)
 	if err != nil {
-		return scheduler.StatusFailed, err.Error()
+		return failed(err.Error())
 	}
 	d.Notice(fmt.Sprintf("Running child pipeline %s (%s)", id, strings.Join(includes(j.Spec.Trigger), ", ")))
 	res, err := s.Run(ctx, p)
 	if err != nil {
-		return scheduler.StatusFailed, "downstream pipeline cannot be created: " + err.Error()
+		return failed("downstream pipeline cannot be created: " + err.Error())
 	}
+	// The summary and the report name the child's jobs as its events
+	// did; nested children were renamed by their own run.
+	for i := range res.Jobs {
+		res.Jobs[i].Name = prefix + res.Jobs[i].Name
+	}
+	out := scheduler.DownstreamResult{Status: scheduler.StatusSuccess, Child: res}
 	switch {
 	case res.Status == scheduler.StatusSuccess:
-		return scheduler.StatusSuccess, ""
 	case ctx.Err() != nil:
-		return scheduler.StatusCanceled, "canceled"
+		out.Status, out.Reason = scheduler.StatusCanceled, "canceled"
 	case j.Spec.Trigger.Strategy != "":
-		return scheduler.StatusFailed, "downstream pipeline " + res.Status.String()
+		out.Status, out.Reason = scheduler.StatusFailed, "downstream pipeline "+res.Status.String()
+	default:
+		d.Notice(fmt.Sprintf("WARNING: child pipeline %s %s; the trigger job passes all the same, as without strategy: depend in GitLab", id, res.Status))
 	}
-	d.Notice(fmt.Sprintf("WARNING: child pipeline %s %s; the trigger job passes all the same, as without strategy: depend in GitLab", id, res.Status))
-	return scheduler.StatusSuccess, ""
+	return out
 }
 
 // includes lists a trigger's include entries, with their kind.
@@ -199,6 +215,7 @@ func (ds *downstream) artifact(ctx context.Context, pipelineID string, in pipeli
 	if !ok {
 		return "", fmt.Errorf("trigger:include:artifact: job %q is not in this pipeline", in.Job)
 	}
+	slug = ds.slugPrefix + slug
 	out := filepath.Join(tmp, "artifacts", slug)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", err

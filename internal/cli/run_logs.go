@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bufio"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gantry-ci/gantry/internal/scheduler"
+	"github.com/gantry-ci/gantry/internal/workspace"
 )
 
 // newPipelineID numbers pipelines 1, 2, 3... per project: it claims the
@@ -42,6 +45,32 @@ func newPipelineID(gantryDir string) (string, string, error) {
 			return "", "", fmt.Errorf("logs directory: %w", err)
 		}
 		return id, dir, nil
+	}
+}
+
+// logSlugs names the log files: the pipeline's own jobs (names) as
+// parent names them (their workspace's name), the jobs of child pipelines
+// ("[trigger] -> job") by their slug, with a short hash of the name when
+// another job has that slug already. The func it returns is for one
+// goroutine.
+func logSlugs(parent func(string) string, names []string) func(string) string {
+	own := map[string]bool{}
+	taken := map[string]string{} // slug -> the name that has it
+	for _, n := range names {
+		own[n] = true
+		taken[parent(n)] = n
+	}
+	return func(name string) string {
+		if own[name] {
+			return parent(name)
+		}
+		s := workspace.Slug(name)
+		if other, ok := taken[s]; ok && other != name {
+			sum := sha1.Sum([]byte(name))
+			s += "-" + hex.EncodeToString(sum[:4])
+		}
+		taken[s] = name
+		return s
 	}
 }
 

@@ -11,11 +11,13 @@ import (
 // runReport is the JSON summary --report writes, for tools: one object
 // per run.
 type runReport struct {
-	Pipeline string      `json:"pipeline"`
-	Status   string      `json:"status"`
-	Started  string      `json:"started"`
-	Duration float64     `json:"duration_seconds"`
-	Jobs     []reportJob `json:"jobs"`
+	Pipeline string  `json:"pipeline"`
+	Status   string  `json:"status"`
+	Started  string  `json:"started"`
+	Duration float64 `json:"duration_seconds"`
+	// Jobs are the pipeline's jobs in plan order, each trigger job
+	// followed by the jobs of its child pipeline (depth first).
+	Jobs []reportJob `json:"jobs"`
 }
 
 type reportJob struct {
@@ -32,20 +34,20 @@ type reportJob struct {
 	Log      string               `json:"log,omitempty"`
 	// AfterScriptFailed: after_script failed (the status is unaffected).
 	AfterScriptFailed bool `json:"after_script_failed,omitempty"`
+	// Pipeline and Parent are set on the jobs of a child pipeline: its
+	// number (CI_PIPELINE_ID) and the name of the trigger job that ran
+	// it, as the jobs list names it.
+	Pipeline string `json:"pipeline,omitempty"`
+	Parent   string `json:"parent,omitempty"`
+	// Downstream is the number of the child pipeline a trigger job ran.
+	Downstream string `json:"downstream_pipeline,omitempty"`
 }
 
 func writeReport(path string, res *scheduler.Result, lf *logFiles) error {
 	r := runReport{
 		Pipeline: res.Pipeline, Status: res.Status.String(),
 		Started: res.Started.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Duration: res.Duration.Seconds(),
-		Jobs: []reportJob{},
-	}
-	for _, j := range res.Jobs {
-		r.Jobs = append(r.Jobs, reportJob{
-			Name: j.Name, Stage: j.Stage, Status: j.Status.String(), ExitCode: j.ExitCode,
-			Reason: j.Reason, Failure: string(j.Failure), Attempts: j.Attempts, Duration: j.Duration.Seconds(),
-			Coverage: j.Coverage, Tests: j.Tests, Log: lf.Path(j.Name), AfterScriptFailed: j.AfterScriptFailed,
-		})
+		Jobs: reportJobs(nil, res.Jobs, "", "", lf),
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -55,4 +57,28 @@ func writeReport(path string, res *scheduler.Result, lf *logFiles) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
+}
+
+// reportJobs appends jobs, of child pipeline pipeline run by the trigger
+// job parent ("" for the top pipeline), and their children's jobs.
+func reportJobs(out []reportJob, jobs []scheduler.JobResult, pipeline, parent string, lf *logFiles) []reportJob {
+	if out == nil {
+		out = []reportJob{}
+	}
+	for _, j := range jobs {
+		rj := reportJob{
+			Name: j.Name, Stage: j.Stage, Status: j.Status.String(), ExitCode: j.ExitCode,
+			Reason: j.Reason, Failure: string(j.Failure), Attempts: j.Attempts, Duration: j.Duration.Seconds(),
+			Coverage: j.Coverage, Tests: j.Tests, Log: lf.Path(j.Name), AfterScriptFailed: j.AfterScriptFailed,
+			Pipeline: pipeline, Parent: parent,
+		}
+		if j.Downstream != nil {
+			rj.Downstream = j.Downstream.Pipeline
+		}
+		out = append(out, rj)
+		if j.Downstream != nil {
+			out = reportJobs(out, j.Downstream.Jobs, j.Downstream.Pipeline, j.Name, lf)
+		}
+	}
+	return out
 }

@@ -56,6 +56,12 @@ type Config struct {
 	// applies to whose coverage falls below a minimum fails (see
 	// AfterJob).
 	Coverage *gantryfile.Coverage
+	// SlugPrefix starts every job's directory name. A child pipeline's
+	// jobs run beside the parent's and other children's, whose jobs may
+	// have the same names: its prefix (its trigger jobs' slugs, each
+	// followed by "_", which no slug contains) gives them workspaces of
+	// their own, the same from one run to the next.
+	SlugPrefix string
 }
 
 // Hooks implements scheduler.Hooks. It is safe for concurrent use by the
@@ -93,6 +99,9 @@ func New(cfg Config) (*Hooks, error) {
 	for _, n := range cfg.Pinned {
 		h.pinned[n] = true
 	}
+	for n, s := range h.slugs {
+		h.slugs[n] = cfg.SlugPrefix + s
+	}
 	return h, nil
 }
 
@@ -102,7 +111,7 @@ func (h *Hooks) Slug(name string) string {
 	if s, ok := h.slugs[name]; ok {
 		return s
 	}
-	return workspace.Slug(name)
+	return h.cfg.SlugPrefix + workspace.Slug(name)
 }
 
 // BeforeJob implements scheduler.Hooks: a fresh workspace, the artifacts

@@ -22,10 +22,23 @@ type Downstream struct {
 	Notice func(text string)
 }
 
-// DownstreamFunc runs the child pipeline of a trigger: job to its end and
-// returns the status of the trigger job (success, failed or canceled) and,
-// unless it succeeded, why.
-type DownstreamFunc func(ctx context.Context, d *Downstream) (Status, string)
+// DownstreamResult is the outcome of a trigger: job's child pipeline.
+type DownstreamResult struct {
+	// Status is the trigger job's: success, failed or canceled.
+	Status Status
+	// Reason says why, unless it succeeded.
+	Reason string
+	// Child is the child pipeline's result, its jobs named as its
+	// events name them ("[trigger] -> job"), nested children in their
+	// trigger jobs' JobResult.Downstream; nil when no child ran (it could
+	// not be created). It becomes the trigger job's JobResult.Downstream.
+	Child *Result
+}
+
+// DownstreamFunc runs the child pipeline of a trigger: job to its end. Its
+// context is the run's: canceling the run cancels the child, whose jobs
+// the func must end (canceled) before it returns.
+type DownstreamFunc func(ctx context.Context, d *Downstream) DownstreamResult
 
 // runsDownstream reports whether this run runs j's child pipeline.
 func (r *run) runsDownstream(j *plan.Job) bool {
@@ -42,17 +55,17 @@ func (r *run) downstream(ctx context.Context, j *plan.Job) JobResult {
 		r.ev.emit(Event{Kind: KindJobNotice, Job: j.Name, Stage: j.Stage, StageIndex: j.StageIndex, Attempt: 1,
 			Text: maskString(text, r.s.cfg.Secrets), ExitCode: -1})
 	}
-	status, reason := r.s.cfg.Downstream(ctx, &Downstream{Pipeline: r.id, Job: j, Emit: r.ev.emit, Notice: notice})
-	res := JobResult{Name: j.Name, Stage: j.Stage, Status: status, ExitCode: -1, Reason: reason,
-		Attempts: 1, Started: started, Duration: time.Since(started)}
+	out := r.s.cfg.Downstream(ctx, &Downstream{Pipeline: r.id, Job: j, Emit: r.ev.emit, Notice: notice})
+	res := JobResult{Name: j.Name, Stage: j.Stage, Status: out.Status, ExitCode: -1, Reason: out.Reason,
+		Attempts: 1, Started: started, Duration: time.Since(started), Downstream: out.Child}
 	switch {
-	case status == StatusSuccess:
+	case out.Status == StatusSuccess:
 		res.ExitCode = 0
 	case ctx.Err() != nil:
 		res.Status, res.Reason = StatusCanceled, "canceled"
-	case status == StatusFailed:
+	case out.Status == StatusFailed:
 		res.Failure = FailureUnknown
-		if allowedFailure(j, AttemptResult{Status: status, ExitCode: -1}) {
+		if allowedFailure(j, AttemptResult{Status: out.Status, ExitCode: -1}) {
 			res.Status = StatusWarning
 		}
 	}

@@ -27,14 +27,14 @@ func TestDownstream(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var seen []string
-			down := func(ctx context.Context, d *Downstream) (Status, string) {
+			down := func(ctx context.Context, d *Downstream) DownstreamResult {
 				seen = append(seen, d.Job.Name)
 				d.Notice("starting the child")
 				d.Emit(Event{Kind: KindJobLog, Job: "[child] -> test", Text: "from the child\n"})
 				if tt.child != StatusSuccess {
-					return tt.child, "the child pipeline failed"
+					return DownstreamResult{Status: tt.child, Reason: "the child pipeline failed"}
 				}
-				return tt.child, ""
+				return DownstreamResult{Status: tt.child}
 			}
 			opts := append([]jobOpt{trigger("", "child.yml")}, tt.opts...)
 			p := mkPlan(stages3, tj("build", "build"), tj("child", "test", opts...),
@@ -62,7 +62,7 @@ func TestDownstream(t *testing.T) {
 
 func TestDownstreamManualTriggerWaits(t *testing.T) {
 	called := false
-	down := func(context.Context, *Downstream) (Status, string) { called = true; return StatusSuccess, "" }
+	down := func(context.Context, *Downstream) DownstreamResult { called = true; return DownstreamResult{Status: StatusSuccess} }
 	p := mkPlan(stages3, tj("child", "test", trigger("", "child.yml"), when(pipeline.WhenManual)))
 	res, _ := runPlan(t, Config{Backend: newFake(nil), Downstream: down}, p)
 	if called || res.Jobs[0].Status != StatusManual {

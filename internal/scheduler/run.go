@@ -43,7 +43,12 @@ type run struct {
 	states []*state
 	ev     *emitter
 
-	running   int
+	running int
+	// slots limit the jobs running at once, shared with other runs
+	// (child pipelines) when Config.Slots is set; starved is set when a
+	// pending job found none free in the last pass.
+	slots     *Slots
+	starved   bool
 	resources map[string]bool
 	done      chan outcome // a job whose worker finished
 	wake      chan int     // index of a delayed job whose time has come
@@ -61,8 +66,12 @@ func newRun(s *Scheduler, p *plan.Plan) (*run, error) {
 	if id == "" {
 		id = time.Now().UTC().Format("20060102-150405.000")
 	}
+	slots := s.cfg.Slots
+	if slots == nil {
+		slots = NewSlots(s.cfg.Concurrency)
+	}
 	r := &run{
-		s: s, plan: p, id: id,
+		s: s, plan: p, id: id, slots: slots,
 		ev:        &emitter{fn: s.cfg.OnEvent, pipeline: id},
 		resources: map[string]bool{},
 		done:      make(chan outcome),
@@ -141,12 +150,19 @@ func (r *run) run(ctx context.Context) *Result {
 		if ctx.Err() != nil && !r.canceled {
 			r.cancelWaiting()
 		}
+		// Taken before the passes: a slot given back during them
+		// still wakes the loop.
+		freed := r.slots.released()
+		r.starved = false
 		for !r.canceled && r.schedule(ctx) {
 			// A decision can make an earlier job in plan order ready
 			// (needs within a stage point forward too): pass again.
 		}
-		if r.running == 0 && len(r.timers) == 0 {
+		if r.running == 0 && len(r.timers) == 0 && !r.starved {
 			break
+		}
+		if !r.starved {
+			freed = nil
 		}
 		select {
 		case o := <-r.done:
@@ -166,6 +182,7 @@ func (r *run) run(ctx context.Context) *Result {
 				r.setStatus(r.states[i], StatusPending)
 			}
 		case <-ctxDone(ctx, r.canceled):
+		case <-freed:
 		}
 	}
 	// Anything left (only possible after a cancel) ends as canceled.
@@ -321,13 +338,26 @@ func (r *run) ready(i int, st *state, delay time.Duration) bool {
 }
 
 // tryStart starts a pending job if a slot and its resource group are free.
+// A trigger: job whose child pipeline this run runs takes no slot: it
+// only waits, while the child's jobs take theirs from the same Slots
+// (with one slot, a trigger job holding it would starve its child).
 func (r *run) tryStart(ctx context.Context, i int, st *state) {
 	g := resourceGroup(st.job)
 	if g != "" && r.resources[g] {
 		r.setStatus(st, StatusWaitingForResource)
 		return
 	}
-	if r.running >= r.s.cfg.Concurrency || !r.mayStart(i, st) {
+	if !r.mayStart(i, st) {
+		r.setStatus(st, StatusPending)
+		return
+	}
+	slot := !r.runsDownstream(st.job)
+	if slot && !r.slots.tryAcquire() {
+		if r.alone {
+			// mayStart let this job run alone: it is the one waiting now.
+			r.alone, r.waiting = false, i
+		}
+		r.starved = true
 		r.setStatus(st, StatusPending)
 		return
 	}
@@ -337,7 +367,13 @@ func (r *run) tryStart(ctx context.Context, i int, st *state) {
 	st.started = true
 	r.running++
 	job := st.job
-	go func() { r.done <- outcome{index: i, res: r.execute(ctx, job)} }()
+	go func() {
+		res := r.execute(ctx, job)
+		if slot {
+			r.slots.release()
+		}
+		r.done <- outcome{index: i, res: res}
+	}()
 }
 
 // setStatus records a non-final status change and reports it once.

@@ -45,7 +45,13 @@ type Config struct {
 	// whose output it is handed. Event values are the callee's to keep.
 	OnEvent func(Event)
 	// Concurrency is the most jobs running at once; default NumCPU.
+	// Trigger: jobs whose child pipeline runs (Downstream) do not count:
+	// they only wait for their child's jobs, which do.
 	Concurrency int
+	// Slots, when set, replaces Concurrency with a limit shared by every
+	// run given the same Slots: a pipeline and its child pipelines. Nil:
+	// each run has Concurrency slots of its own.
+	Slots *Slots
 	// DefaultTimeout applies to jobs without timeout:; default
 	// DefaultTimeout.
 	DefaultTimeout time.Duration
@@ -139,6 +145,9 @@ type JobResult struct {
 	AfterScriptFailed bool
 	Coverage          *float64
 	Tests             *TestCount
+	// Downstream is the child pipeline a trigger: job ran, nil if none
+	// ran (see DownstreamResult.Child).
+	Downstream *Result
 }
 
 // Run runs p to its end and returns its result. Canceling ctx (Ctrl-C)

@@ -9,6 +9,8 @@ import (
 
 // Summary writes the final table: each job with its stage, status,
 // duration, coverage and tests, then the pipeline's status and time.
+// The jobs of a child pipeline follow their trigger job, under the names
+// the live output gave them ("[trigger] -> job"), in their own stage.
 // footer, when not empty, ends it (where the logs are).
 func (v *View) Summary(res *scheduler.Result, footer string) {
 	v.Close()
@@ -17,30 +19,17 @@ func (v *View) Summary(res *scheduler.Result, footer string) {
 	header := []string{"JOB", "STAGE", "STATUS", "DURATION", "COVERAGE", "TESTS", "NOTE"}
 	rows := [][]string{header}
 	colors := []string{""}
-	for _, j := range res.Jobs {
-		dur, cov, tests := "-", "-", "-"
-		if j.Attempts > 0 {
-			dur = formatDuration(j.Duration)
+	var add func(jobs []scheduler.JobResult)
+	add = func(jobs []scheduler.JobResult) {
+		for _, j := range jobs {
+			rows = append(rows, summaryRow(j))
+			colors = append(colors, statusColor(j.Status))
+			if j.Downstream != nil {
+				add(j.Downstream.Jobs)
+			}
 		}
-		if j.Coverage != nil {
-			cov = fmt.Sprintf("%.2f%%", *j.Coverage)
-		}
-		if j.Tests != nil {
-			tests = testsText(j.Tests)
-		}
-		note := ""
-		if j.Status != scheduler.StatusSuccess {
-			note = j.Reason
-		}
-		if j.Attempts > 1 {
-			note = strings.TrimPrefix(note+fmt.Sprintf("; %d attempts", j.Attempts), "; ")
-		}
-		if j.AfterScriptFailed {
-			note = strings.TrimPrefix(note+"; after_script failed", "; ")
-		}
-		rows = append(rows, []string{j.Name, j.Stage, statusText(j.Status, j.Failure), dur, cov, tests, note})
-		colors = append(colors, statusColor(j.Status))
 	}
+	add(res.Jobs)
 	width := make([]int, len(header))
 	for _, r := range rows {
 		for i, c := range r {
@@ -86,6 +75,36 @@ func (v *View) Summary(res *scheduler.Result, footer string) {
 		v.w.WriteString(footer + "\n")
 	}
 	v.flush()
+}
+
+// summaryRow is one job's cells in the summary table.
+func summaryRow(j scheduler.JobResult) []string {
+	dur, cov, tests := "-", "-", "-"
+	if j.Attempts > 0 {
+		dur = formatDuration(j.Duration)
+	}
+	if j.Coverage != nil {
+		cov = fmt.Sprintf("%.2f%%", *j.Coverage)
+	}
+	if j.Tests != nil {
+		tests = testsText(j.Tests)
+	}
+	note := ""
+	if j.Status != scheduler.StatusSuccess {
+		note = j.Reason
+	}
+	if j.Attempts > 1 {
+		note = strings.TrimPrefix(note+fmt.Sprintf("; %d attempts", j.Attempts), "; ")
+	}
+	if j.AfterScriptFailed {
+		note = strings.TrimPrefix(note+"; after_script failed", "; ")
+	}
+	if d := j.Downstream; d != nil && j.Status == scheduler.StatusSuccess && d.Status != scheduler.StatusSuccess {
+		// Without strategy: depend the trigger job passes whatever its
+		// child did: say what that was.
+		note = strings.TrimPrefix(note+"; child pipeline "+d.Status.String(), "; ")
+	}
+	return []string{j.Name, j.Stage, statusText(j.Status, j.Failure), dur, cov, tests, note}
 }
 
 func statusColor(s scheduler.Status) string {
