@@ -62,7 +62,10 @@ func TestDownstream(t *testing.T) {
 
 func TestDownstreamManualTriggerWaits(t *testing.T) {
 	called := false
-	down := func(context.Context, *Downstream) DownstreamResult { called = true; return DownstreamResult{Status: StatusSuccess} }
+	down := func(context.Context, *Downstream) DownstreamResult {
+		called = true
+		return DownstreamResult{Status: StatusSuccess}
+	}
 	p := mkPlan(stages3, tj("child", "test", trigger("", "child.yml"), when(pipeline.WhenManual)))
 	res, _ := runPlan(t, Config{Backend: newFake(nil), Downstream: down}, p)
 	if called || res.Jobs[0].Status != StatusManual {
