@@ -20,15 +20,18 @@
 // (<path>/.gantry/lock, created atomically with who, when, what and why),
 // reads the serving release and the release log and uploads the files;
 // uploads to the other hosts; pulls on every host; runs the release
-// commands with `compose run --rm`; stops the stop-first services and runs
-// one `compose up -d` of the services on each host in turn; waits for the
-// health checks and the observation window; and records the release in
-// <path>/.gantry/releases.jsonl (current.json names the serving one),
-// releasing the lock and pruning the images of releases older than the
-// last keep in the same round trip. A failure before the switch changes
-// nothing; after it, the previous release is rolled back to through the
-// same gate, and if that fails too the environment is reported degraded.
-// The lock is released on every outcome, cancellation included; a
+// commands with `compose run --rm`, once, on the primary; stops the
+// stop-first services and runs one `compose up -d` of the services on each
+// host in turn, moving on from a host only once its own checks (via: ssh)
+// pass, so that a bad release stops at the first host and the others keep
+// serving; waits for every health check and the observation window; and
+// records the release in <path>/.gantry/releases.jsonl (current.json
+// names the serving one), releasing the lock and pruning the images of
+// releases older than the last keep in the same round trip. A failure
+// before the switch changes nothing; after it, the hosts the roll reached
+// return to the previous release at once, through the same gate, and if
+// that fails too the environment is reported degraded. The lock is
+// released on every outcome, cancellation included; a
 // release command canceled midway has its container stopped first.
 //
 // # Compose v1 and v2

@@ -50,6 +50,7 @@ func (p Probe) String() string {
 type target struct {
 	check  gantryfile.HealthCheck // fields already expanded
 	via    string
+	host   int // the index of the host it goes through; -1 for local
 	client *http.Client
 }
 
@@ -59,11 +60,11 @@ func newTargets(checks []gantryfile.HealthCheck, remotes []Remote, hosts []gantr
 	var out []target
 	for _, c := range checks {
 		if !c.ViaSSH {
-			out = append(out, target{check: c, via: "local", client: httpClient(nil)})
+			out = append(out, target{check: c, via: "local", host: -1, client: httpClient(nil)})
 			continue
 		}
 		for i, r := range remotes {
-			out = append(out, target{check: c, via: hosts[i].String(), client: httpClient(r.DialContext)})
+			out = append(out, target{check: c, via: hosts[i].String(), host: i, client: httpClient(r.DialContext)})
 		}
 	}
 	return out
@@ -158,6 +159,17 @@ func jsonField(body []byte, path string) (string, error) {
 		b, err := json.Marshal(x)
 		return string(b), err
 	}
+}
+
+// through returns the targets that go through host i.
+func through(targets []target, i int) []target {
+	var out []target
+	for _, t := range targets {
+		if t.host == i {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // waitHealthy polls every target until each passed once, within its own

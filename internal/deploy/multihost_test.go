@@ -116,8 +116,8 @@ func deployTwoHosts(t *testing.T, c deploytest.Compose) {
 		if err == nil || errors.Is(err, deploy.ErrRolledBack) || rep.Record.Result != deploy.Failed {
 			t.Fatalf("deploy v5: %v (result %s), want a failure before the switch", err, rep.Record.Result)
 		}
-		if !strings.Contains(err.Error(), second.SSHD.Addr) {
-			t.Errorf("error %q does not name the second host", err)
+		if !strings.Contains(err.Error(), second.SSHD.Addr) || strings.Contains(err.Error(), second.SSHD.Host()+": "+second.SSHD.Host()) {
+			t.Errorf("error %q does not name the second host, once", err)
 		}
 		if strings.Contains(err.Error(), r.SSHD.Addr) {
 			t.Errorf("error %q names the primary, whose pull worked", err)
@@ -137,7 +137,7 @@ func deployTwoHosts(t *testing.T, c deploytest.Compose) {
 		}
 	})
 
-	t.Run("v3 unhealthy: both hosts rolled back to v2", func(t *testing.T) {
+	t.Run("v3 unhealthy: stopped at the primary, rolled back there, never on the second host", func(t *testing.T) {
 		since := time.Now()
 		rep, out, err := deployTo(t, "v3")
 		if !errors.Is(err, deploy.ErrRolledBack) {
@@ -148,17 +148,25 @@ func deployTwoHosts(t *testing.T, c deploytest.Compose) {
 		}
 		serves(t, "v2")
 		noLock(t)
-		// The gate checked each host through its own connection.
-		if !strings.Contains(out, "via "+second.SSHD.Host()) && !strings.Contains(out, "via "+r.SSHD.Host()) {
-			t.Error("the failing check's response does not say which host it came from")
+		if !strings.Contains(out, "(via "+r.SSHD.Host()+")") || !strings.Contains(err.Error(), r.SSHD.Addr) {
+			t.Error("the failing check's response or the error does not name the primary")
 		}
-		for _, h := range r.Hosts {
-			if !strings.Contains(out, "log lines of the new containers on "+h.SSHD.Host()) {
-				t.Errorf("no logs from %s", h.SSHD.Host())
-			}
+		if !strings.Contains(out, "log lines of the new containers on "+r.SSHD.Host()) {
+			t.Error("no logs of the new containers on the primary")
+		}
+		if strings.Contains(out, "containers on "+second.SSHD.Host()) {
+			t.Error("the second host's containers, which were not switched, are shown as new")
 		}
 		if n1, n2 := primary.ReleaseRuns(since), second.ReleaseRuns(since); n1 != 1 || n2 != 0 {
 			t.Errorf("release commands ran %d times on the primary, %d on the second host; want 1 and 0", n1, n2)
+		}
+		// The hosts roll in turn, each gated by its own checks: the bad
+		// release never reached the second host, which served v2 all along.
+		if n := second.Switches(since); n != 0 {
+			t.Errorf("the second host created %d service containers: v3 reached it", n)
+		}
+		if n := primary.Switches(since); n != 6 {
+			t.Errorf("the primary created %d service containers, want 6 (3 for v3, 3 back to v2)", n)
 		}
 	})
 
@@ -187,8 +195,8 @@ func deployTwoHosts(t *testing.T, c deploytest.Compose) {
 		if !errors.Is(res.err, deploy.ErrRolledBack) {
 			t.Fatalf("deploy v6: %v, want rolled back", res.err)
 		}
-		if !strings.Contains(res.err.Error(), second.SSHD.Addr) {
-			t.Errorf("error %q does not name the second host", res.err)
+		if !strings.Contains(res.err.Error(), second.SSHD.Addr) || strings.Contains(res.err.Error(), second.SSHD.Host()+": "+second.SSHD.Host()) {
+			t.Errorf("error %q does not name the second host, once", res.err)
 		}
 		var rolled bool
 		for _, st := range res.rep.Steps {

@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-// recover rolls back to prev after the switch failed.
+// recover rolls back to prev after the switch failed: the hosts the roll
+// reached, at once, ungated (getting back comes first); then the gate
+// checks every host.
 func (s *session) recover(ctx context.Context, rep *Report, rec Record, prev *Current, cause error) (*Report, error) {
 	if prev == nil {
 		return s.finish(ctx, rep, rec, Degraded, fmt.Errorf("%w; no previous release to roll back to", cause), nil)
@@ -15,10 +17,10 @@ func (s *session) recover(ctx context.Context, rep *Report, rec Record, prev *Cu
 	back := release{tag: prev.Tag, digest: prev.Digest, image: prev.Image}
 	s.log.printf("gantry: %v\ngantry: rolling back to %s\n", cause, prev.Tag)
 	err := s.log.run(StepRollback, back.image, func() error {
-		if err := s.pull(ctx, back, true); err != nil {
+		if err := s.pull(ctx, back, s.switched, true); err != nil {
 			return err
 		}
-		if err := s.roll(ctx, back); err != nil {
+		if err := s.roll(ctx, back, s.switched, nil); err != nil {
 			return err
 		}
 		return s.gate(ctx, &Report{}, back, s.d.vars(s.e, back, nil), false)
@@ -31,7 +33,7 @@ func (s *session) recover(ctx context.Context, rep *Report, rec Record, prev *Cu
 }
 
 // diagnose prints the failing check's last response and the new
-// containers' last log lines.
+// containers' last log lines, on the hosts the roll reached.
 func (s *session) diagnose(ctx context.Context, rep *Report, rel release) {
 	if rep.LastProbe != nil {
 		s.log.printf("gantry: last response of the failing check:\n    %s\n", rep.LastProbe)
@@ -42,7 +44,7 @@ func (s *session) diagnose(ctx context.Context, rep *Report, rel release) {
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	for i, r := range s.remotes {
+	for i, r := range s.remotes[:s.switched] {
 		out, err := output(cctx, r, s.comp[i].with(s.composeVars(rel)).logs(s.services(), n)+" 2>&1", nil)
 		if err != nil {
 			s.log.printf("gantry: logs on %s: %v\n", s.hosts[i], err)

@@ -34,6 +34,9 @@ type session struct {
 	comp    []compose
 	lock    Lock
 	recs    []Record // the release log as read before this release
+	// switched is how many hosts, in order, a roll has reached: those a
+	// rollback returns, the last one perhaps switched in part.
+	switched int
 	// unlocked is set once the lock was released with the record.
 	unlocked bool
 }
@@ -42,19 +45,34 @@ func (s *session) primary() Remote { return s.remotes[0] }
 
 // each runs fn for every host at once and joins the errors.
 func (s *session) each(fn func(i int) error) error {
-	errs := make([]error, len(s.remotes))
+	return s.eachOf(len(s.remotes), fn)
+}
+
+// eachOf runs fn for the first n hosts at once and joins the errors.
+func (s *session) eachOf(n int, fn func(i int) error) error {
+	errs := make([]error, n)
 	var wg sync.WaitGroup
-	for i := range s.remotes {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := fn(i); err != nil {
-				errs[i] = fmt.Errorf("%s: %w", s.hosts[i], err)
+				errs[i] = onHost(s.hosts[i], err)
 			}
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// onHost names host h in err, unless err names it first already (as an
+// *ExitError and the SSH errors of its Remote do).
+func onHost(h gantryfile.Host, err error) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, h.String()+": ") || strings.HasPrefix(msg, "ssh "+h.String()+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", h, err)
 }
 
 func (s *session) connect(ctx context.Context) error {
@@ -208,7 +226,7 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 		fn     func() error
 	}{
 		{StepUpload, s.uploadDetail() + " (the primary's with the lock)", false, func() error { return s.upload(ctx, b) }},
-		{StepPull, rel.image, false, func() error { return s.pull(ctx, rel, pick) }},
+		{StepPull, rel.image, false, func() error { return s.pull(ctx, rel, len(s.remotes), pick) }},
 		{StepRelease, strings.Join(s.e.Release.Commands, "; "), pick || len(s.e.Release.Commands) == 0, func() error {
 			return s.releaseCommands(ctx, rel)
 		}},
@@ -223,7 +241,17 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 	}
 
 	// From here on the environment changes: a failure rolls back.
-	err = s.log.run(StepRoll, strings.Join(s.services(), ", "), func() error { return s.roll(ctx, rel) })
+	targets := newTargets(expandChecks(s.e.Health, vars), s.remotes, s.hosts)
+	detail := strings.Join(s.services(), ", ")
+	if len(s.remotes) > 1 {
+		detail += " on each host in turn"
+		if len(through(targets, 0)) > 0 {
+			detail += ", gated by its checks"
+		}
+	}
+	err = s.log.run(StepRoll, detail, func() error {
+		return s.roll(ctx, rel, len(s.remotes), func(i int) error { return s.hostGate(ctx, rep, targets, i) })
+	})
 	if err == nil {
 		err = s.gate(ctx, rep, rel, vars, true)
 	}
@@ -237,6 +265,24 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 	cur := &Current{Tag: rel.tag, Digest: rel.digest, Image: rel.image, Since: time.Now().UTC()}
 	rep2, err := s.finish(ctx, rep, rec, Success, nil, cur)
 	return rep2, err
+}
+
+// hostGate waits for the checks that go through host i, before the roll
+// moves on to the next host: a release unhealthy there goes no further.
+// The last host's checks are left to gate, with the others.
+func (s *session) hostGate(ctx context.Context, rep *Report, targets []target, i int) error {
+	own := through(targets, i)
+	if i == len(s.remotes)-1 || len(own) == 0 {
+		return nil
+	}
+	start := time.Now()
+	p, err := waitHealthy(ctx, own)
+	if err != nil {
+		rep.LastProbe = &p
+		return fmt.Errorf("%s: %w", s.hosts[i], err)
+	}
+	s.log.printf("  %-8s %-6s %6.2fs  %s: %d checks, on to the next host\n", StepHealth, "ok", time.Since(start).Seconds(), s.hosts[i], len(own))
+	return nil
 }
 
 // gate waits for the release's health checks, runs the post_deploy hooks

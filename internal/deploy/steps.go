@@ -130,10 +130,10 @@ func (s *session) upload(ctx context.Context, b *bundle) error {
 	})
 }
 
-// pull pulls the release's images on every host; onlyMissing skips hosts
-// that still have the image (a rollback to a kept release).
-func (s *session) pull(ctx context.Context, rel release, onlyMissing bool) error {
-	return s.each(func(i int) error {
+// pull pulls the release's images on the first n hosts; onlyMissing
+// skips hosts that still have the image (a rollback to a kept release).
+func (s *session) pull(ctx context.Context, rel release, n int, onlyMissing bool) error {
+	return s.eachOf(n, func(i int) error {
 		c := s.comp[i].with(s.composeVars(rel))
 		cmd := c.pull(s.services())
 		if onlyMissing {
@@ -167,12 +167,20 @@ func (s *session) releaseCommands(ctx context.Context, rel release) error {
 	return nil
 }
 
-// roll switches the services on each host in turn, so that a bad release
-// stops at the first host.
-func (s *session) roll(ctx context.Context, rel release) error {
-	for i, r := range s.remotes {
-		if err := r.Run(ctx, s.comp[i].with(s.composeVars(rel)).roll(s.e.Services), nil, nil, nil); err != nil {
-			return fmt.Errorf("%s: %w", s.hosts[i], err)
+// roll switches the services on the first n hosts in turn, calling
+// after(i), when set, once host i switched: a failure there stops the
+// roll, so that a bad release stops at the first host it fails on and
+// the hosts after it keep serving. s.switched counts the hosts reached.
+func (s *session) roll(ctx context.Context, rel release, n int, after func(i int) error) error {
+	for i := range n {
+		s.switched = max(s.switched, i+1)
+		if err := s.remotes[i].Run(ctx, s.comp[i].with(s.composeVars(rel)).roll(s.e.Services), nil, nil, nil); err != nil {
+			return onHost(s.hosts[i], err)
+		}
+		if after != nil {
+			if err := after(i); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -178,11 +178,26 @@ func (h *Host) RemoveImage(ref string) {
 // commands) the host's engine created for the project since then.
 func (h *Host) ReleaseRuns(since time.Time) int {
 	h.r.t.Helper()
+	return h.created(since, "True")
+}
+
+// Switches counts the service containers (compose up's) the host's
+// engine created for the project since then: none when no release was
+// switched to there.
+func (h *Host) Switches(since time.Time) int {
+	h.r.t.Helper()
+	return h.created(since, "False")
+}
+
+// created counts the project's containers created since then whose
+// compose oneoff label is oneoff.
+func (h *Host) created(since time.Time, oneoff string) int {
+	h.r.t.Helper()
 	unix := func(t time.Time) string { return strconv.FormatFloat(float64(t.UnixNano())/1e9, 'f', 3, 64) }
 	out, err := h.docker("events", "--since", unix(since), "--until", unix(time.Now()),
 		"--filter", "type=container", "--filter", "event=create",
 		"--filter", "label=com.docker.compose.project="+h.r.Project,
-		"--filter", "label=com.docker.compose.oneoff=True", "--format", "{{.ID}}").Output()
+		"--filter", "label=com.docker.compose.oneoff="+oneoff, "--format", "{{.ID}}").Output()
 	if err != nil {
 		h.r.t.Fatalf("docker events on %s: %v", h.SSHD.Host(), err)
 	}
