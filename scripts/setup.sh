@@ -18,6 +18,9 @@ declare -A need=(
   # there (Debian has docker-compose; `docker compose` is used when present).
   [sshd]=openssh-server
   [docker-compose]=docker-compose
+  # Two-host deploy tests: the second host is a network namespace
+  # (internal/dockertest) made with ip; nsenter and unshare are util-linux's.
+  [ip]=iproute2
 )
 
 # Root's own commands run as they are; anyone else's through sudo.
