@@ -31,6 +31,11 @@ func probeDockerNetns() error {
 			return err
 		}
 	}
+	// Root in a container may still lack the capabilities namespaces take.
+	unshare, _ := LookPath("unshare") // found just above
+	if out, err := exec.Command(unshare, "--net", "--mount", "true").CombinedOutput(); err != nil {
+		return fmt.Errorf("unshare --net --mount: %v: %s", err, out)
+	}
 	// check holds the probe lock: ask the engine directly.
 	return pingDocker()
 }
