@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -66,66 +67,90 @@ type rubyValue struct {
 
 // Psych's patterns (psych/scalar_scanner.rb, Ruby 3.3). Ruby's ^ and $
 // are line anchors: (?m) keeps that for multi-line scalars.
-var (
-	psychWord     = regexp.MustCompile(`(?m)^[^\d.:-]?[\p{L}\p{Nl}_ \t\r\n\f\v!@#$%^&*(){}<>|/\\~;=]+`)
-	psychNotBool  = regexp.MustCompile(`(?im)^[^ytonf~]`)
-	psychNull     = regexp.MustCompile(`(?im)^null$`)
-	psychTrue     = regexp.MustCompile(`(?im)^(yes|true|on)$`)
-	psychFalse    = regexp.MustCompile(`(?im)^(no|false|off)$`)
-	psychTime     = regexp.MustCompile(`^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|[ \t\r\n\f\v]+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:[ \t\r\n\f\v]*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$`)
-	psychDate     = regexp.MustCompile(`^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$`)
-	psychInf      = regexp.MustCompile(`(?i)^\+?\.inf$`)
-	psychNegInf   = regexp.MustCompile(`(?i)^-\.inf$`)
-	psychNaN      = regexp.MustCompile(`(?i)^\.nan$`)
-	psychSexInt   = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}$`)
-	psychSexFloat = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}\.[0-9_]*$`)
-	psychFloat    = regexp.MustCompile(`^[-+]?([0-9][0-9_,]*)?\.[0-9]*([eE][-+][0-9]+)?$`)
-	psychDotOnly  = regexp.MustCompile(`^[-+]?\.$`)
-	psychDotExp   = regexp.MustCompile(`\.([Ee]|$)`)
-	psychInteger  = regexp.MustCompile(`^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$`)
-)
+type psychPatterns struct {
+	word     *regexp.Regexp
+	notBool  *regexp.Regexp
+	null     *regexp.Regexp
+	yes      *regexp.Regexp
+	no       *regexp.Regexp
+	time     *regexp.Regexp
+	date     *regexp.Regexp
+	inf      *regexp.Regexp
+	negInf   *regexp.Regexp
+	nan      *regexp.Regexp
+	sexInt   *regexp.Regexp
+	sexFloat *regexp.Regexp
+	float    *regexp.Regexp
+	dotOnly  *regexp.Regexp
+	dotExp   *regexp.Regexp
+	integer  *regexp.Regexp
+}
+
+// psychRE compiles the patterns on first use: every gantry command would
+// otherwise pay for them at start, most without reading a pipeline.
+var psychRE = sync.OnceValue(func() *psychPatterns {
+	return &psychPatterns{
+		word:     regexp.MustCompile(`(?m)^[^\d.:-]?[\p{L}\p{Nl}_ \t\r\n\f\v!@#$%^&*(){}<>|/\\~;=]+`),
+		notBool:  regexp.MustCompile(`(?im)^[^ytonf~]`),
+		null:     regexp.MustCompile(`(?im)^null$`),
+		yes:      regexp.MustCompile(`(?im)^(yes|true|on)$`),
+		no:       regexp.MustCompile(`(?im)^(no|false|off)$`),
+		time:     regexp.MustCompile(`^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|[ \t\r\n\f\v]+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:[ \t\r\n\f\v]*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$`),
+		date:     regexp.MustCompile(`^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$`),
+		inf:      regexp.MustCompile(`(?i)^\+?\.inf$`),
+		negInf:   regexp.MustCompile(`(?i)^-\.inf$`),
+		nan:      regexp.MustCompile(`(?i)^\.nan$`),
+		sexInt:   regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}$`),
+		sexFloat: regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}\.[0-9_]*$`),
+		float:    regexp.MustCompile(`^[-+]?([0-9][0-9_,]*)?\.[0-9]*([eE][-+][0-9]+)?$`),
+		dotOnly:  regexp.MustCompile(`^[-+]?\.$`),
+		dotExp:   regexp.MustCompile(`\.([Ee]|$)`),
+		integer:  regexp.MustCompile(`^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$`),
+	}
+})
 
 // psychScalar is what GitLab makes of the plain (unquoted, untagged)
 // scalar s: Psych's ScalarScanner#tokenize followed by Ruby's to_s.
 func psychScalar(s string) rubyValue {
+	re := psychRE()
 	if s == "" {
 		return rubyValue{kind: rubyNull}
 	}
-	if strings.Contains(s, "\n") || psychWord.MatchString(s) {
+	if strings.Contains(s, "\n") || re.word.MatchString(s) {
 		// Words: only short ones can be null or a boolean.
 		switch {
-		case utf8.RuneCountInString(s) > 5, psychNotBool.MatchString(s):
-		case s == "~" || psychNull.MatchString(s):
+		case utf8.RuneCountInString(s) > 5, re.notBool.MatchString(s):
+		case s == "~" || re.null.MatchString(s):
 			return rubyValue{kind: rubyNull}
-		case psychTrue.MatchString(s):
+		case re.yes.MatchString(s):
 			return rubyValue{kind: rubyBool, str: "true"}
-		case psychFalse.MatchString(s):
+		case re.no.MatchString(s):
 			return rubyValue{kind: rubyBool, str: "false"}
 		}
 		return rubyValue{kind: rubyString, str: s}
 	}
 	switch {
-	case psychTime.MatchString(s):
+	case re.time.MatchString(s):
 		return rubyValue{kind: rubyTime, str: s}
-	case psychDate.MatchString(s):
+	case re.date.MatchString(s):
 		return rubyValue{kind: rubyDate, str: s}
-	case psychInf.MatchString(s):
+	case re.inf.MatchString(s):
 		return rubyValue{kind: rubyFloat, str: "Infinity"}
-	case psychNegInf.MatchString(s):
+	case re.negInf.MatchString(s):
 		return rubyValue{kind: rubyFloat, str: "-Infinity"}
-	case psychNaN.MatchString(s):
+	case re.nan.MatchString(s):
 		return rubyValue{kind: rubyFloat, str: "NaN"}
 	case len(s) > 1 && s[0] == ':':
 		return rubyValue{kind: rubySymbol, str: symbolName(s)}
-	case psychSexInt.MatchString(s):
+	case re.sexInt.MatchString(s):
 		return rubyValue{kind: rubyInt, str: sexagesimalInt(s)}
-	case psychSexFloat.MatchString(s):
+	case re.sexFloat.MatchString(s):
 		return rubyValue{kind: rubyFloat, str: rubyFloatString(sexagesimalFloat(s))}
-	case psychFloat.MatchString(s):
-		if psychDotOnly.MatchString(s) {
+	case re.float.MatchString(s):
+		if re.dotOnly.MatchString(s) {
 			return rubyValue{kind: rubyString, str: s}
 		}
-		t := psychDotExp.ReplaceAllString(deleteSeparators(s), "$1")
+		t := re.dotExp.ReplaceAllString(deleteSeparators(s), "$1")
 		f, err := strconv.ParseFloat(t, 64)
 		if err != nil && !isRangeErr(err) {
 			return rubyValue{kind: rubyBad, str: s}
@@ -133,7 +158,7 @@ func psychScalar(s string) rubyValue {
 		// Out of range, Ruby's Float() warns and returns ±Infinity or
 		// 0.0, as ParseFloat does.
 		return rubyValue{kind: rubyFloat, str: rubyFloatString(f)}
-	case psychInteger.MatchString(s):
+	case re.integer.MatchString(s):
 		i, ok := new(big.Int).SetString(deleteSeparators(s), 0)
 		if !ok {
 			return rubyValue{kind: rubyBad, str: s}
