@@ -2,10 +2,13 @@ package plan
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/gantry-ci/gantry/internal/pipeline"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func changesRule(compareTo string, paths ...string) pipeline.Rule {
@@ -132,5 +135,65 @@ func TestChangesNestedVariables(t *testing.T) {
 	tr.Files = []string{"site/docs/a.md"}
 	if diff := cmp.Diff([]string{"always", "changes", "exists-plain"}, names(mustNew(t, p, tr))); diff != "" {
 		t.Errorf("jobs (-want +got):\n%s", diff)
+	}
+}
+
+// TestOnlyExceptChanges checks only:changes and except:changes against
+// rules:changes where GitLab's Policy::Changes and Clause::Changes part:
+// the policy expands no variable and has no comparison limit; both match
+// with Ruby's File.fnmatch? (** is recursive only before a /, ./ is not
+// special).
+func TestOnlyExceptChanges(t *testing.T) {
+	many := make([]string, 50_001)
+	for i := range many {
+		many[i] = fmt.Sprintf("src/f%d.go", i)
+	}
+	tests := []struct {
+		name    string
+		globs   []string
+		changed []string
+		// only, except and rules are whether the job exists with the
+		// globs in only:changes, except:changes and rules:changes.
+		only, except, rules bool
+	}{
+		{"plain path", []string{"Dockerfile"}, []string{"Dockerfile"}, true, false, true},
+		{"no match", []string{"Dockerfile"}, []string{"README.md"}, false, true, false},
+		{"variable expanded by rules only", []string{"$DIR/*"}, []string{"site/a.md"}, false, true, true},
+		{"braced variable expanded by rules only", []string{"${DIR}/a.md"}, []string{"site/a.md"}, false, true, true},
+		{"dollar taken literally by the policy", []string{"$DIR/*"}, []string{"$DIR/a.md"}, true, false, false},
+		{"trailing ** is one level", []string{"docs/**"}, []string{"docs/guide/a.md"}, false, true, false},
+		{"trailing ** at the top of docs", []string{"docs/**"}, []string{"docs/a.md"}, true, false, true},
+		{"**/ crosses directories", []string{"docs/**/*.md"}, []string{"docs/a/b/c.md"}, true, false, true},
+		{"dot files", []string{"*"}, []string{".gitlab-ci.yml"}, true, false, true},
+		{"braces", []string{"*.{yml,yaml}"}, []string{"x.yaml"}, true, false, true},
+		{"./ is not special", []string{"./Dockerfile"}, []string{"Dockerfile"}, false, true, false},
+		{"nothing changed", []string{"*"}, []string{}, false, true, false},
+		{"unknown changes", []string{"nope"}, nil, true, false, true},
+		// 50,001 paths times one glob: rules:changes gives up and holds.
+		{"comparison limit is rules' only", []string{"docs/*"}, many, false, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := pl(
+				mk("only", "test", func(j *pipeline.Job) { j.Only = &pipeline.Filter{Changes: tt.globs} }),
+				mk("except", "test", func(j *pipeline.Job) { j.Except = &pipeline.Filter{Changes: tt.globs} }),
+				mk("rules", "test", rules(changesRule("", tt.globs...))),
+			)
+			p.Variables = modelVars("DIR=site")
+			tr := branch("main")
+			tr.Changed = tt.changed
+			var want []string
+			for name, ok := range map[string]bool{"only": tt.only, "except": tt.except, "rules": tt.rules} {
+				if ok {
+					want = append(want, name)
+				}
+			}
+			slices.Sort(want)
+			got := names(mustNew(t, p, tr))
+			slices.Sort(got)
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("jobs (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

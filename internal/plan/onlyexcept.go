@@ -45,11 +45,7 @@ func (ev *evaluator) filterHolds(f *pipeline.Filter, s *scope, name string, all 
 		results = append(results, ok)
 	}
 	if f.Changes != nil {
-		ok, err := ev.changesMatch(f.Changes, "", s, f.Pos, name)
-		if err != nil {
-			return false, err
-		}
-		results = append(results, ok)
+		results = append(results, ev.policyChangesMatch(f.Changes))
 	}
 	if f.Kubernetes != "" {
 		// No Kubernetes integration is ever active for gantry.

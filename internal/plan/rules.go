@@ -41,7 +41,7 @@ func (ev *evaluator) ruleMatches(r *pipeline.Rule, s *scope, job string) (bool, 
 		}
 	}
 	if r.Changes != nil {
-		ok, err := ev.changesMatch(r.Changes.Paths, r.Changes.CompareTo, s, r.Pos, job)
+		ok, err := ev.rulesChangesMatch(r.Changes.Paths, r.Changes.CompareTo, s, r.Pos, job)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -50,58 +50,6 @@ func (ev *evaluator) ruleMatches(r *pipeline.Rule, s *scope, job string) (bool, 
 		return false, nil
 	}
 	return true, nil
-}
-
-// changesMatch is rules:changes and only/except:changes: whether a changed
-// file matches one of the globs. Without a list of changed files, or for a
-// pipeline that no push caused (tags, schedules, web...), it holds, as in
-// GitLab; compare_to asks the trigger for the files changed since a ref.
-// Globs and compare_to see the variables' values expanded among
-// themselves, as GitLab's Clause::Changes does.
-func (ev *evaluator) changesMatch(globs []string, compareTo string, s *scope, pos pipeline.Pos, job string) (bool, error) {
-	changed := ev.modifiedPaths()
-	if compareTo != "" {
-		ref := expr.ExpandGitLabNested(compareTo, s.Lookup())
-		if ev.t.ChangedSince == nil {
-			return true, nil
-		}
-		var err error
-		changed, err = ev.t.ChangedSince(ref)
-		if err != nil {
-			return false, &Error{Pos: pos, Job: job, Msg: fmt.Sprintf("rules:changes:compare_to %q: %v", ref, err),
-				Hint: "compare_to must name a branch, tag or commit of the repository"}
-		}
-		if changed == nil {
-			changed = []string{}
-		}
-	}
-	if changed == nil {
-		return true, nil
-	}
-	for _, g := range globs {
-		g = expr.ExpandGitLabNested(g, s.Lookup())
-		for _, f := range changed {
-			if globMatch(g, f) {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
-}
-
-// modifiedPaths is the list changes: compares with, nil when unknown.
-// GitLab knows it only for branch pushes and merge requests.
-func (ev *evaluator) modifiedPaths() []string {
-	switch ev.source {
-	case SourcePush:
-		if ev.t.Tag {
-			return nil
-		}
-	case SourceMergeRequest, SourceExternalPR:
-	default:
-		return nil
-	}
-	return ev.t.Changed
 }
 
 // existsMatch is rules:exists: whether a repository file matches one of
@@ -138,10 +86,10 @@ func (ev *evaluator) files() map[string]bool {
 	return ev.fileSet
 }
 
-// globMatch matches a path against a changes:/exists: glob the way Ruby's
-// File.fnmatch with FNM_PATHNAME|FNM_DOTMATCH|FNM_EXTGLOB does for GitLab:
-// * stays within a directory and matches dot files, ** crosses
-// directories, {a,b} alternates. A bad glob matches nothing.
+// globMatch matches a path against an exists: glob: * stays within a
+// directory and matches dot files, ** crosses directories, {a,b}
+// alternates. A bad glob matches nothing. (changes: globs use fnmatch,
+// Ruby's rules exactly.)
 func globMatch(glob, path string) bool {
 	glob = strings.TrimPrefix(glob, "./")
 	ok, err := doublestar.Match(glob, path)

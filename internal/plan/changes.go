@@ -1,0 +1,91 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gantry-ci/gantry/internal/expr"
+	"github.com/gantry-ci/gantry/internal/pipeline"
+)
+
+// maxChangesComparisons is GitLab's CHANGES_MAX_PATTERN_COMPARISONS: past
+// this many glob-path comparisons, rules:changes holds without comparing.
+const maxChangesComparisons = 50_000
+
+// rulesChangesMatch is rules:changes, as GitLab's Clause::Changes: whether
+// a changed file matches one of the globs. Without a list of changed
+// files (a pipeline that no branch push or merge request caused) it
+// holds; compare_to asks the trigger for the files changed since a ref.
+// Globs and compare_to see the variables' values expanded among
+// themselves (variables_hash_expanded).
+func (ev *evaluator) rulesChangesMatch(globs []string, compareTo string, s *scope, pos pipeline.Pos, job string) (bool, error) {
+	changed := ev.modifiedPaths()
+	if compareTo != "" {
+		ref := expr.ExpandGitLabNested(compareTo, s.Lookup())
+		if ev.t.ChangedSince == nil {
+			return true, nil
+		}
+		var err error
+		changed, err = ev.t.ChangedSince(ref)
+		if err != nil {
+			return false, &Error{Pos: pos, Job: job, Msg: fmt.Sprintf("rules:changes:compare_to %q: %v", ref, err),
+				Hint: "compare_to must name a branch, tag or commit of the repository"}
+		}
+		if changed == nil {
+			changed = []string{}
+		}
+	}
+	if changed == nil {
+		return true, nil
+	}
+	var expanded []string
+	for _, g := range globs {
+		if g = expr.ExpandGitLabNested(g, s.Lookup()); !slices.Contains(expanded, g) {
+			expanded = append(expanded, g)
+		}
+	}
+	if len(changed)*len(expanded) > maxChangesComparisons {
+		return true, nil
+	}
+	return anyChangeMatches(expanded, changed), nil
+}
+
+// policyChangesMatch is only:changes and except:changes, as GitLab's
+// Policy::Changes, which differs from rules:changes: its paths are used
+// as written (no variable is expanded) and compared however many there
+// are. Without a list of changed files it holds.
+func (ev *evaluator) policyChangesMatch(globs []string) bool {
+	changed := ev.modifiedPaths()
+	if changed == nil {
+		return true
+	}
+	return anyChangeMatches(globs, changed)
+}
+
+// anyChangeMatches reports whether a changed path matches one of the
+// globs, with Ruby's File.fnmatch? as both clauses call it.
+func anyChangeMatches(globs, changed []string) bool {
+	for _, f := range changed {
+		for _, g := range globs {
+			if fnmatch(g, f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// modifiedPaths is the list changes: compares with, nil when unknown.
+// GitLab knows it only for branch pushes and merge requests.
+func (ev *evaluator) modifiedPaths() []string {
+	switch ev.source {
+	case SourcePush:
+		if ev.t.Tag {
+			return nil
+		}
+	case SourceMergeRequest, SourceExternalPR:
+	default:
+		return nil
+	}
+	return ev.t.Changed
+}
