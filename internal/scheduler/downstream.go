@@ -16,7 +16,8 @@ type Downstream struct {
 	Pipeline string
 	Job      *plan.Job
 	// Emit reports an event of the child pipeline in this run's stream
-	// (Pipeline and, when zero, Time are set). Safe for concurrent use.
+	// (Pipeline when empty and Time when zero are set; the child's own
+	// scheduler sets its id). Safe for concurrent use.
 	Emit func(Event)
 	// Notice writes a line of gantry's own words in the trigger job's log.
 	Notice func(text string)

@@ -12,7 +12,9 @@ type Kind string
 // The kinds of events, in the order a consumer sees them: pipeline.created,
 // then job.created for every job in plan order, then per job any number of
 // job.status, and per attempt job.started, job.log / job.notice, and
-// job.finished; finally pipeline.finished.
+// job.finished; finally pipeline.finished. A child pipeline's events, in
+// that order too, come between its trigger job's job.started and
+// job.finished, with ParentPipeline set.
 const (
 	KindPipelineCreated  Kind = "pipeline.created"
 	KindPipelineFinished Kind = "pipeline.finished"
@@ -34,6 +36,13 @@ type Event struct {
 	Kind     Kind      `json:"kind"`
 	Time     time.Time `json:"time"`
 	Pipeline string    `json:"pipeline"`
+	// ParentPipeline and Trigger are set on the events of a child
+	// pipeline (Pipeline is the child's): the pipeline whose trigger job
+	// ran it and that job's name, as its own events name it. A consumer
+	// nests the child under the job whose events have Pipeline ==
+	// ParentPipeline and Job == Trigger.
+	ParentPipeline string `json:"parent_pipeline,omitempty"`
+	Trigger        string `json:"trigger,omitempty"`
 
 	// Stages are the pipeline's stages, on pipeline.created.
 	Stages []string `json:"stages,omitempty"`

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,9 +48,13 @@ type run struct {
 	// slots limit the jobs running at once, shared with other runs
 	// (child pipelines) when Config.Slots is set; starved is set when a
 	// pending job found none free in the last pass.
-	slots     *Slots
-	starved   bool
-	resources map[string]bool
+	slots   *Slots
+	starved bool
+	// groups are the resource_group locks, shared with other runs when
+	// Config.ResourceGroups is set; groupWait is set when a pending job
+	// found its group held in the last pass.
+	groups    *ResourceGroups
+	groupWait bool
 	done      chan outcome // a job whose worker finished
 	wake      chan int     // index of a delayed job whose time has come
 	timers    map[int]*time.Timer
@@ -70,11 +75,14 @@ func newRun(s *Scheduler, p *plan.Plan) (*run, error) {
 	if slots == nil {
 		slots = NewSlots(s.cfg.Concurrency)
 	}
+	groups := s.cfg.ResourceGroups
+	if groups == nil {
+		groups = NewResourceGroups()
+	}
 	r := &run{
-		s: s, plan: p, id: id, slots: slots,
-		ev:        &emitter{fn: s.cfg.OnEvent, pipeline: id},
-		resources: map[string]bool{},
-		done:      make(chan outcome),
+		s: s, plan: p, id: id, slots: slots, groups: groups,
+		ev:   &emitter{fn: s.cfg.OnEvent, pipeline: id},
+		done: make(chan outcome),
 		// Buffered so a timer that fires as the run is canceled never blocks.
 		wake:    make(chan int, len(p.Jobs)),
 		timers:  map[int]*time.Timer{},
@@ -150,28 +158,28 @@ func (r *run) run(ctx context.Context) *Result {
 		if ctx.Err() != nil && !r.canceled {
 			r.cancelWaiting()
 		}
-		// Taken before the passes: a slot given back during them
-		// still wakes the loop.
-		freed := r.slots.released()
-		r.starved = false
+		// Taken before the passes: a slot or group given back during
+		// them still wakes the loop.
+		freed, groupFreed := r.slots.released(), r.groups.released()
+		r.starved, r.groupWait = false, false
 		for !r.canceled && r.schedule(ctx) {
 			// A decision can make an earlier job in plan order ready
 			// (needs within a stage point forward too): pass again.
 		}
-		if r.running == 0 && len(r.timers) == 0 && !r.starved {
+		if r.running == 0 && len(r.timers) == 0 && !r.starved && !r.groupWait {
 			break
 		}
 		if !r.starved {
 			freed = nil
+		}
+		if !r.groupWait {
+			groupFreed = nil
 		}
 		select {
 		case o := <-r.done:
 			r.running--
 			r.alone = false
 			st := r.states[o.index]
-			if g := resourceGroup(st.job); g != "" {
-				delete(r.resources, g)
-			}
 			st.res = o.res
 			st.status = o.res.Status
 			st.failedUp = o.res.Status == StatusFailed
@@ -183,6 +191,7 @@ func (r *run) run(ctx context.Context) *Result {
 			}
 		case <-ctxDone(ctx, r.canceled):
 		case <-freed:
+		case <-groupFreed:
 		}
 	}
 	// Anything left (only possible after a cancel) ends as canceled.
@@ -327,6 +336,11 @@ func (r *run) ready(i int, st *state, delay time.Duration) bool {
 		r.finishUnstarted(st, StatusSkipped, reason)
 		return false
 	}
+	if g := resourceGroup(st.job); g != "" && slices.Contains(r.s.cfg.HeldResourceGroups, g) {
+		r.failUnstarted(st, fmt.Sprintf("resource_group %s is held by the trigger job of this child pipeline, "+
+			"which waits for it: the job could never start (use another resource group for one of them)", g))
+		return false
+	}
 	if delay <= 0 {
 		r.setStatus(st, StatusPending)
 		return true
@@ -343,7 +357,8 @@ func (r *run) ready(i int, st *state, delay time.Duration) bool {
 // (with one slot, a trigger job holding it would starve its child).
 func (r *run) tryStart(ctx context.Context, i int, st *state) {
 	g := resourceGroup(st.job)
-	if g != "" && r.resources[g] {
+	if g != "" && r.groups.isHeld(g) {
+		r.groupWait = true
 		r.setStatus(st, StatusWaitingForResource)
 		return
 	}
@@ -361,14 +376,27 @@ func (r *run) tryStart(ctx context.Context, i int, st *state) {
 		r.setStatus(st, StatusPending)
 		return
 	}
-	if g != "" {
-		r.resources[g] = true
+	if g != "" && !r.groups.tryAcquire(g) {
+		// Another run took it since isHeld: rare, so the slot goes
+		// back rather than being held while waiting.
+		if slot {
+			r.slots.release()
+		}
+		if r.alone {
+			r.alone, r.waiting = false, i
+		}
+		r.groupWait = true
+		r.setStatus(st, StatusWaitingForResource)
+		return
 	}
 	st.started = true
 	r.running++
 	job := st.job
 	go func() {
 		res := r.execute(ctx, job)
+		if g != "" {
+			r.groups.release(g)
+		}
 		if slot {
 			r.slots.release()
 		}
@@ -392,6 +420,18 @@ func (r *run) finishUnstarted(st *state, s Status, reason string) {
 	st.res.Reason = reason
 	r.ev.emit(Event{Kind: KindJobStatus, Job: st.job.Name, Stage: st.job.Stage, StageIndex: st.job.StageIndex,
 		Status: s, Reason: reason, ExitCode: -1})
+}
+
+// failUnstarted ends a job that cannot run as failed (a warning if it
+// may fail).
+func (r *run) failUnstarted(st *state, reason string) {
+	s := StatusFailed
+	if allowedFailure(st.job, AttemptResult{Status: StatusFailed, ExitCode: -1}) {
+		s = StatusWarning
+	}
+	st.failedUp = s == StatusFailed
+	st.res.Failure = FailureUnknown
+	r.finishUnstarted(st, s, reason)
 }
 
 // effectiveWhen is the job's when:, on_success when unset.

@@ -52,6 +52,16 @@ type Config struct {
 	// run given the same Slots: a pipeline and its child pipelines. Nil:
 	// each run has Concurrency slots of its own.
 	Slots *Slots
+	// ResourceGroups, when set, are the resource_group locks shared by
+	// every run given the same ones: a pipeline and its child pipelines,
+	// as a GitLab resource group is the project's. Nil: each run has its
+	// own.
+	ResourceGroups *ResourceGroups
+	// HeldResourceGroups are the resource groups that the trigger jobs
+	// above this run (a child pipeline) hold while it runs. A job of this
+	// run in one of them would wait for its own trigger job, which waits
+	// for it: it fails at once instead (GitLab leaves both waiting).
+	HeldResourceGroups []string
 	// DefaultTimeout applies to jobs without timeout:; default
 	// DefaultTimeout.
 	DefaultTimeout time.Duration
@@ -173,7 +183,11 @@ type emitter struct {
 func (e *emitter) emit(ev Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ev.Pipeline = e.pipeline
+	// A child pipeline's events, forwarded through Downstream.Emit, keep
+	// the child's id.
+	if ev.Pipeline == "" {
+		ev.Pipeline = e.pipeline
+	}
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
