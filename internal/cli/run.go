@@ -241,7 +241,8 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		return err
 	}
 	defer closeBackend()
-	lf := newLogFiles(logDir, logSlugs(hooks.Slug, all))
+	lf := newLogFiles()
+	lf.add(id, logDir, hooks.Slug)
 	tty := !rf.json && isTerminal(e.stdout) && os.Getenv("NO_COLOR") == ""
 	color := tty
 	var view *termview.View
@@ -269,11 +270,18 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 				}
 				return
 			}
+			// The view shows a child's jobs among the parent's: the
+			// child pipeline itself is the trigger job's.
+			if ev.ParentPipeline != "" && (ev.Kind == scheduler.KindPipelineCreated || ev.Kind == scheduler.KindPipelineFinished) {
+				return
+			}
 			view.Handle(ev)
 		},
 		Concurrency: rf.concurrency,
-		// Child pipelines share these: -j N holds for the whole run.
+		// Child pipelines share these: -j N holds for the whole run, and
+		// a resource group is the project's, as in GitLab.
 		Slots:          scheduler.NewSlots(rf.concurrency),
+		ResourceGroups: scheduler.NewResourceGroups(),
 		DefaultTimeout: rf.timeout,
 		Manual:         manual,
 		Secrets:        append(secrets, environmentSecrets(os.Getenv)...),
@@ -283,7 +291,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		PipelineID:     id,
 		Terminal:       e.terminal(),
 	}
-	ds := &downstream{pl: pl, ws: wsDir, src: src, base: cfg, pinned: slices.Collect(maps.Keys(pinned)),
+	ds := &downstream{pl: pl, ws: wsDir, src: src, logs: lf, base: cfg, pinned: slices.Collect(maps.Keys(pinned)),
 		model: pl.pipeline, names: all,
 		prepare: func(p *plan.Plan) { markVariables(p, masked, files); gcl.apply(p, pinned) }}
 	cfg.Downstream = ds.run
@@ -298,9 +306,8 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	}
 	_ = out.Flush() // see above
 	logErr := lf.Close()
-	rel := relPath(dir, logDir)
 	if view != nil {
-		view.Summary(res, "logs: "+rel)
+		view.Summary(res, logsNote(relPath(dir, logDir), res))
 	}
 	if rf.report != "" {
 		if err := writeReport(rf.report, res, lf); err != nil {
@@ -397,4 +404,24 @@ func relPath(base, p string) string {
 		return r
 	}
 	return p
+}
+
+// logsNote says where the logs are: the pipeline's directory, and its
+// child pipelines' beside it.
+func logsNote(dir string, res *scheduler.Result) string {
+	var children []string
+	var walk func(*scheduler.Result)
+	walk = func(r *scheduler.Result) {
+		for _, j := range r.Jobs {
+			if j.Downstream != nil {
+				children = append(children, filepath.Join(filepath.Dir(dir), j.Downstream.Pipeline))
+				walk(j.Downstream)
+			}
+		}
+	}
+	walk(res)
+	if len(children) == 0 {
+		return "logs: " + dir
+	}
+	return "logs: " + dir + " (child pipelines: " + strings.Join(children, ", ") + ")"
 }

@@ -28,11 +28,14 @@ const maxChildDepth = 2
 // global ones it inherits) passed down as pipeline variables. The child's
 // jobs report in the parent's event stream, named after the trigger jobs
 // that led to them ("[deploy] -> job", "[deploy -> nested] -> job"), in the
-// stage of the top trigger job.
+// stage of the top trigger job, with their own pipeline id and their
+// parent's (Event.ParentPipeline, Event.Trigger); their logs go to
+// .gantry/logs/<child id>.
 type downstream struct {
-	pl  *planned
-	ws  *workspace.Dir
-	src *workspace.Source
+	pl   *planned
+	ws   *workspace.Dir
+	src  *workspace.Source
+	logs *logFiles
 	// base is the parent's scheduler configuration, the children's model.
 	base scheduler.Config
 	// prepare marks the masked and file variables of a planned child as
@@ -71,12 +74,18 @@ func (ds *downstream) run(ctx context.Context, d *scheduler.Downstream) schedule
 		sink, stage, stageIndex = d.Emit, j.Stage, j.StageIndex
 	}
 	// The child's number is claimed as the parent's was, for
-	// CI_PIPELINE_ID and its artifact store; its logs go to the parent's
-	// directory, with the events.
-	id, _, err := newPipelineID(ds.ws.Path)
+	// CI_PIPELINE_ID, its artifact store and its logs' directory, which
+	// goes again if the child cannot be created.
+	id, logDir, err := newPipelineID(ds.ws.Path)
 	if err != nil {
 		return failed(err.Error())
 	}
+	ran := false
+	defer func() {
+		if !ran {
+			os.Remove(logDir) // empty: nothing ran
+		}
+	}()
 	tmp := filepath.Join(ds.ws.Path, "tmp", "child-"+id)
 	defer os.RemoveAll(tmp)
 
@@ -98,22 +107,42 @@ func (ds *downstream) run(ctx context.Context, d *scheduler.Downstream) schedule
 	if err != nil {
 		return failed(err.Error())
 	}
+	// The trigger job as the stream names it, for the child's events.
+	trigger := j.Name
+	if len(ds.chain) > 0 {
+		trigger = "[" + strings.Join(ds.chain, " -> ") + "] -> " + j.Name
+	}
 	chain := append(slices.Clone(ds.chain), j.Name)
+	prefix := "[" + strings.Join(chain, " -> ") + "] -> "
+	logSlugs := map[string]string{}
+	for n, slug := range workspace.UniqueSlugs(names) {
+		logSlugs[prefix+n] = slug
+	}
+	ds.logs.add(id, logDir, func(job string) string {
+		if s, ok := logSlugs[job]; ok {
+			return s
+		}
+		return workspace.Slug(job)
+	})
 	child := *ds
 	child.model, child.names, child.chain, child.slugPrefix = model, names, chain, slugPrefix
 	child.sink, child.stage, child.stageIndex = sink, stage, stageIndex
-	prefix := "[" + strings.Join(chain, " -> ") + "] -> "
-	cfg := ds.base
+	// A resource group the trigger job holds stays held while its child
+	// runs: the child's jobs cannot take it.
+	if g := strings.TrimSpace(j.Spec.ResourceGroup); g != "" {
+		child.base.HeldResourceGroups = append(slices.Clone(ds.base.HeldResourceGroups), g)
+	}
+	cfg := child.base
 	cfg.Hooks, cfg.PipelineID, cfg.Downstream = hooks, id, child.run
 	// Manual jobs of a child wait, as GitLab's do; @Interactive jobs run
 	// like others.
 	cfg.Manual, cfg.Terminal = nil, nil
 	cfg.OnEvent = func(ev scheduler.Event) {
-		if ev.Kind == scheduler.KindPipelineCreated || ev.Kind == scheduler.KindPipelineFinished {
-			return
+		ev.ParentPipeline, ev.Trigger = d.Pipeline, trigger
+		if ev.Kind != scheduler.KindPipelineCreated && ev.Kind != scheduler.KindPipelineFinished {
+			ev.Job = prefix + ev.Job
+			ev.Stage, ev.StageIndex = stage, stageIndex
 		}
-		ev.Job = prefix + ev.Job
-		ev.Stage, ev.StageIndex = stage, stageIndex
 		sink(ev)
 	}
 	s, err := scheduler.New(cfg)
@@ -121,6 +150,7 @@ func (ds *downstream) run(ctx context.Context, d *scheduler.Downstream) schedule
 		return failed(err.Error())
 	}
 	d.Notice(fmt.Sprintf("Running child pipeline %s (%s)", id, strings.Join(includes(j.Spec.Trigger), ", ")))
+	ran = true
 	res, err := s.Run(ctx, p)
 	if err != nil {
 		return failed("downstream pipeline cannot be created: " + err.Error())

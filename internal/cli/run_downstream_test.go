@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -80,7 +81,8 @@ func TestRunChildPipelines(t *testing.T) {
 
 // reportLines is the report's jobs as "name status", with " < parent"
 // for the jobs of child pipelines. Their pipeline must be the one their
-// parent ran, and the logs of jobs that ran must exist.
+// parent ran, and the logs of jobs that ran must exist, in their own
+// pipeline's .gantry/logs/<id>.
 func reportLines(t *testing.T, r runReport) []string {
 	t.Helper()
 	var out []string
@@ -99,6 +101,13 @@ func reportLines(t *testing.T, r runReport) []string {
 			t.Errorf("job %s ran but has no log", j.Name)
 		} else if _, err := os.Stat(j.Log); j.Log != "" && err != nil {
 			t.Errorf("log of %s: %v", j.Name, err)
+		}
+		want := r.Pipeline
+		if j.Pipeline != "" {
+			want = j.Pipeline
+		}
+		if dir := filepath.Base(filepath.Dir(j.Log)); j.Log != "" && dir != want {
+			t.Errorf("log of %s is %s, not in its pipeline's directory %s", j.Name, j.Log, want)
 		}
 	}
 	return out

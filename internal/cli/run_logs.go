@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,9 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gantry-ci/gantry/internal/scheduler"
-	"github.com/gantry-ci/gantry/internal/workspace"
 )
 
 // newPipelineID numbers pipelines 1, 2, 3... per project: it claims the
@@ -48,40 +46,17 @@ func newPipelineID(gantryDir string) (string, string, error) {
 	}
 }
 
-// logSlugs names the log files: the pipeline's own jobs (names) as
-// parent names them (their workspace's name), the jobs of child pipelines
-// ("[trigger] -> job") by their slug, with a short hash of the name when
-// another job has that slug already. The func it returns is for one
-// goroutine.
-func logSlugs(parent func(string) string, names []string) func(string) string {
-	own := map[string]bool{}
-	taken := map[string]string{} // slug -> the name that has it
-	for _, n := range names {
-		own[n] = true
-		taken[parent(n)] = n
-	}
-	return func(name string) string {
-		if own[name] {
-			return parent(name)
-		}
-		s := workspace.Slug(name)
-		if other, ok := taken[s]; ok && other != name {
-			sum := sha1.Sum([]byte(name))
-			s += "-" + hex.EncodeToString(sum[:4])
-		}
-		taken[s] = name
-		return s
-	}
-}
-
 // logFiles writes each job's full log, as the events carry it (already
-// masked), to <dir>/<slug>.log: the output and gantry's own notices, every
-// attempt after the first under a separator line.
+// masked), to <dir>/<slug>.log, where dir is its pipeline's
+// .gantry/logs/<id>: the output and gantry's own notices, every attempt
+// after the first under a separator line. Child pipelines' jobs log in
+// their own pipeline's directory.
 type logFiles struct {
-	dir   string
-	slug  func(job string) string
-	open  map[string]*logFile
-	paths map[string]string
+	mu        sync.Mutex
+	pipelines map[string]pipelineLogs // by pipeline id; guarded by mu
+
+	open  map[jobKey]*logFile
+	paths map[jobKey]string
 	err   error
 	// free are the buffers of closed files, for the next job's: a
 	// pipeline of many jobs allocates as many as run at once.
@@ -90,6 +65,17 @@ type logFiles struct {
 	queue chan scheduler.Event
 	done  chan struct{}
 }
+
+// pipelineLogs is where a pipeline's logs go: dir, each job's file named
+// by slug from the job's name in the events.
+type pipelineLogs struct {
+	dir  string
+	slug func(job string) string
+}
+
+// jobKey names a job of the run: a child pipeline's jobs are apart from
+// the parent's even with the same name.
+type jobKey struct{ pipeline, job string }
 
 type logFile struct {
 	f   *os.File
@@ -112,8 +98,8 @@ const logQueue = 16
 // newLogFiles starts the goroutine that writes the logs: creating a file
 // can take a millisecond on a busy file system, which the scheduler's
 // serialized event callback would make every job wait for.
-func newLogFiles(dir string, slug func(string) string) *logFiles {
-	l := &logFiles{dir: dir, slug: slug, open: map[string]*logFile{}, paths: map[string]string{},
+func newLogFiles() *logFiles {
+	l := &logFiles{pipelines: map[string]pipelineLogs{}, open: map[jobKey]*logFile{}, paths: map[jobKey]string{},
 		queue: make(chan scheduler.Event, logQueue), done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
@@ -124,9 +110,18 @@ func newLogFiles(dir string, slug func(string) string) *logFiles {
 	return l
 }
 
-// Path is the log file of job, "" if it never ran. It is known once Close
-// has returned.
-func (l *logFiles) Path(job string) string { return l.paths[job] }
+// add sends the logs of pipeline id's jobs to dir, each file named by
+// slug from the job's name in the events. It must be called before the
+// pipeline's first event.
+func (l *logFiles) add(id, dir string, slug func(job string) string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pipelines[id] = pipelineLogs{dir: dir, slug: slug}
+}
+
+// Path is the log file of pipeline's job, "" if it never ran. It is
+// known once Close has returned.
+func (l *logFiles) Path(pipeline, job string) string { return l.paths[jobKey{pipeline, job}] }
 
 // Handle queues one event for the writer; it is called by the scheduler's
 // serialized event callback.
@@ -138,27 +133,28 @@ func (l *logFiles) Handle(ev scheduler.Event) {
 }
 
 func (l *logFiles) handle(ev scheduler.Event) {
+	key := jobKey{ev.Pipeline, ev.Job}
 	switch ev.Kind {
 	case scheduler.KindJobStarted:
-		lf := l.file(ev.Job)
+		lf := l.file(key)
 		if lf != nil && ev.Attempt > 1 {
 			lf.endLine()
 			fmt.Fprintf(lf.w, "\n--- attempt %d ---\n", ev.Attempt)
 		}
 	case scheduler.KindJobLog:
-		if lf := l.file(ev.Job); lf != nil {
+		if lf := l.file(key); lf != nil {
 			// A long line comes in several chunks: keep it whole.
 			lf.w.WriteString(ev.Text)
 			lf.mid = !strings.HasSuffix(ev.Text, "\n")
 		}
 	case scheduler.KindJobNotice:
-		if lf := l.file(ev.Job); lf != nil {
+		if lf := l.file(key); lf != nil {
 			lf.endLine()
 			lf.w.WriteString(ev.Text)
 			lf.w.WriteByte('\n')
 		}
 	case scheduler.KindJobFinished:
-		lf := l.open[ev.Job]
+		lf := l.open[key]
 		if lf == nil {
 			return
 		}
@@ -169,7 +165,7 @@ func (l *logFiles) handle(ev scheduler.Event) {
 		}
 		lf.w.WriteByte('\n')
 		if !ev.Retrying {
-			l.close(ev.Job)
+			l.close(key)
 		}
 	}
 }
@@ -184,16 +180,23 @@ func statusWord(ev scheduler.Event) string {
 	return ev.Status.String()
 }
 
-func (l *logFiles) file(job string) *logFile {
-	if lf := l.open[job]; lf != nil {
+func (l *logFiles) file(key jobKey) *logFile {
+	if lf := l.open[key]; lf != nil {
 		return lf
 	}
 	if l.err != nil {
 		return nil
 	}
-	path := filepath.Join(l.dir, l.slug(job)+".log")
+	l.mu.Lock()
+	pl, ok := l.pipelines[key.pipeline]
+	l.mu.Unlock()
+	if !ok {
+		l.err = fmt.Errorf("job log: %s: no log directory for pipeline %s", key.job, key.pipeline)
+		return nil
+	}
+	path := filepath.Join(pl.dir, pl.slug(key.job)+".log")
 	flag := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	if _, seen := l.paths[job]; seen {
+	if _, seen := l.paths[key]; seen {
 		flag = os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	}
 	f, err := os.OpenFile(path, flag, 0o600)
@@ -209,13 +212,13 @@ func (l *logFiles) file(job string) *logFile {
 		w = bufio.NewWriterSize(f, 64<<10)
 	}
 	lf := &logFile{f: f, w: w}
-	l.open[job], l.paths[job] = lf, path
+	l.open[key], l.paths[key] = lf, path
 	return lf
 }
 
-func (l *logFiles) close(job string) {
-	lf := l.open[job]
-	delete(l.open, job)
+func (l *logFiles) close(key jobKey) {
+	lf := l.open[key]
+	delete(l.open, key)
 	if err := lf.w.Flush(); err != nil && l.err == nil {
 		l.err = fmt.Errorf("job log: %w", err)
 	}
@@ -231,8 +234,8 @@ func (l *logFiles) close(job string) {
 func (l *logFiles) Close() error {
 	close(l.queue)
 	<-l.done
-	for job := range l.open {
-		l.close(job)
+	for key := range l.open {
+		l.close(key)
 	}
 	return l.err
 }

@@ -1,34 +1,62 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/gantry-ci/gantry/internal/scheduler"
 	"github.com/gantry-ci/gantry/internal/workspace"
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestLogSlugs(t *testing.T) {
-	parent := []string{"build", "vars show", "vars", "a b", "a-b"}
-	slugs := workspace.UniqueSlugs(parent)
-	tests := []struct {
-		name string
-		job  string
-		want string
-	}{
-		{"a job of the pipeline", "build", "build"},
-		{"jobs of the pipeline that share a slug keep their hashes", "a b", slugs["a b"]},
-		{"a child's job", "[vars] -> test", "vars-test"},
-		{"a nested child's job", "[vars -> nested] -> deep", "vars-nested-deep"},
-		{"a child's job whose slug a job of the pipeline has", "[vars] -> show", "vars-show-c37e18eb"},
+// TestLogFilesPerPipeline: each pipeline's jobs log in its own directory,
+// a child's under the name of its job in the child pipeline, even where
+// the parent has a job of that name.
+func TestLogFilesPerPipeline(t *testing.T) {
+	root := t.TempDir()
+	parentDir, childDir := filepath.Join(root, "1"), filepath.Join(root, "2")
+	for _, d := range []string{parentDir, childDir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	slug := logSlugs(func(n string) string { return slugs[n] }, parent)
+	lf := newLogFiles()
+	lf.add("1", parentDir, workspace.Slug)
+	lf.add("2", childDir, func(job string) string {
+		return map[string]string{"[kid] -> show": "show"}[job]
+	})
+	events := []scheduler.Event{
+		{Kind: scheduler.KindJobStarted, Pipeline: "1", Job: "show", Attempt: 1},
+		{Kind: scheduler.KindJobStarted, Pipeline: "2", ParentPipeline: "1", Trigger: "kid", Job: "[kid] -> show", Attempt: 1},
+		{Kind: scheduler.KindJobLog, Pipeline: "1", Job: "show", Text: "parent\n"},
+		{Kind: scheduler.KindJobLog, Pipeline: "2", Job: "[kid] -> show", Text: "child\n"},
+		{Kind: scheduler.KindJobFinished, Pipeline: "2", Job: "[kid] -> show", Status: scheduler.StatusSuccess},
+		{Kind: scheduler.KindJobFinished, Pipeline: "1", Job: "show", Status: scheduler.StatusSuccess},
+	}
+	for _, ev := range events {
+		lf.Handle(ev)
+	}
+	if err := lf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, pipeline, job, path, text string
+	}{
+		{"the parent's job", "1", "show", filepath.Join(parentDir, "show.log"), "parent\nJob succeeded\n"},
+		{"the child's job", "2", "[kid] -> show", filepath.Join(childDir, "show.log"), "child\nJob succeeded\n"},
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// Asked twice, as a retried job's log is reopened.
-			for range 2 {
-				if diff := cmp.Diff(tt.want, slug(tt.job)); diff != "" {
-					t.Errorf("slug (-want +got):\n%s", diff)
-				}
+			if got := lf.Path(tt.pipeline, tt.job); got != tt.path {
+				t.Errorf("path %q, want %q", got, tt.path)
+			}
+			b, err := os.ReadFile(tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.text, string(b)); diff != "" {
+				t.Errorf("log (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -47,7 +47,7 @@ func writeReport(path string, res *scheduler.Result, lf *logFiles) error {
 	r := runReport{
 		Pipeline: res.Pipeline, Status: res.Status.String(),
 		Started: res.Started.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Duration: res.Duration.Seconds(),
-		Jobs: reportJobs(nil, res.Jobs, "", "", lf),
+		Jobs: reportJobs([]reportJob{}, res, "", lf),
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -59,17 +59,19 @@ func writeReport(path string, res *scheduler.Result, lf *logFiles) error {
 	return nil
 }
 
-// reportJobs appends jobs, of child pipeline pipeline run by the trigger
-// job parent ("" for the top pipeline), and their children's jobs.
-func reportJobs(out []reportJob, jobs []scheduler.JobResult, pipeline, parent string, lf *logFiles) []reportJob {
-	if out == nil {
-		out = []reportJob{}
+// reportJobs appends the jobs of res, a child pipeline run by the
+// trigger job parent ("" for the top pipeline), and their children's
+// jobs.
+func reportJobs(out []reportJob, res *scheduler.Result, parent string, lf *logFiles) []reportJob {
+	pipeline := ""
+	if parent != "" {
+		pipeline = res.Pipeline
 	}
-	for _, j := range jobs {
+	for _, j := range res.Jobs {
 		rj := reportJob{
 			Name: j.Name, Stage: j.Stage, Status: j.Status.String(), ExitCode: j.ExitCode,
 			Reason: j.Reason, Failure: string(j.Failure), Attempts: j.Attempts, Duration: j.Duration.Seconds(),
-			Coverage: j.Coverage, Tests: j.Tests, Log: lf.Path(j.Name), AfterScriptFailed: j.AfterScriptFailed,
+			Coverage: j.Coverage, Tests: j.Tests, Log: lf.Path(res.Pipeline, j.Name), AfterScriptFailed: j.AfterScriptFailed,
 			Pipeline: pipeline, Parent: parent,
 		}
 		if j.Downstream != nil {
@@ -77,7 +79,7 @@ func reportJobs(out []reportJob, jobs []scheduler.JobResult, pipeline, parent st
 		}
 		out = append(out, rj)
 		if j.Downstream != nil {
-			out = reportJobs(out, j.Downstream.Jobs, j.Downstream.Pipeline, j.Name, lf)
+			out = reportJobs(out, j.Downstream, j.Name, lf)
 		}
 	}
 	return out
