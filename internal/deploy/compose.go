@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"github.com/gantry-ci/gantry/internal/gantryfile"
 )
 
 // composeDetect returns the shell command printing the compose command
@@ -125,26 +123,6 @@ func (c compose) stopRuns(service, image string) string {
 		" --filter label=com.docker.compose.service=" + shellQuote(service) +
 		" --filter label=com.docker.compose.oneoff=True --filter ancestor=" + shellQuote(image) + ")"
 	return "ids=" + ids + `; if [ -n "$ids" ]; then docker stop -t 3 $ids >/dev/null; docker rm -f $ids >/dev/null; fi`
-}
-
-// roll returns the command line that switches services to the release:
-// the stop-first ones are stopped and removed (by compose's labels, with
-// the docker CLI: a compose run costs a second), then one `up -d` starts
-// them all, as deploy.sh does; compose orders them by depends_on.
-func (c compose) roll(services []gantryfile.Service) string {
-	var b strings.Builder
-	names := make([]string, 0, len(services))
-	for _, s := range services {
-		names = append(names, s.Name)
-		if s.Strategy != gantryfile.StopFirst {
-			continue
-		}
-		ids := "$(docker ps -aq --filter label=com.docker.compose.project=" + shellQuote(c.project) +
-			" --filter label=com.docker.compose.service=" + shellQuote(s.Name) + ")"
-		fmt.Fprintf(&b, `ids=%s; if [ -n "$ids" ]; then docker stop $ids >/dev/null && docker rm $ids >/dev/null; fi && `, ids)
-	}
-	b.WriteString(c.cmd("up -d " + quoteAll(names)))
-	return b.String()
 }
 
 // composeProject is the project name as both composes accept it, the

@@ -43,9 +43,8 @@ func TestComposeCommands(t *testing.T) {
 			`cd '/srv/my app' && IMAGE=reg/a@sha256:1 WEB_PORT=8000 docker-compose -p demoprod -f docker-compose.yml -f prod.yml run --rm -T web python manage.py migrate --noinput`},
 		{"stop runs", c.stopRuns("web", "reg/a@sha256:1"),
 			`ids=$(docker ps -aq --filter label=com.docker.compose.project=demoprod --filter label=com.docker.compose.service=web --filter label=com.docker.compose.oneoff=True --filter ancestor=reg/a@sha256:1); if [ -n "$ids" ]; then docker stop -t 3 $ids >/dev/null; docker rm -f $ids >/dev/null; fi`},
-		{"roll", c.roll([]gantryfile.Service{{Name: "web"}, {Name: "beat", Strategy: gantryfile.StopFirst}}),
-			`ids=$(docker ps -aq --filter label=com.docker.compose.project=demoprod --filter label=com.docker.compose.service=beat); if [ -n "$ids" ]; then docker stop $ids >/dev/null && docker rm $ids >/dev/null; fi && ` +
-				`cd '/srv/my app' && IMAGE=reg/a@sha256:1 WEB_PORT=8000 docker-compose -p demoprod -f docker-compose.yml -f prod.yml up -d web beat`},
+		{"roll", c.roll([]gantryfile.Service{{Name: "web"}, {Name: "worker"}}, "reg/a@sha256:1", nil),
+			`cd '/srv/my app' && IMAGE=reg/a@sha256:1 WEB_PORT=8000 docker-compose -p demoprod -f docker-compose.yml -f prod.yml up -d web worker`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

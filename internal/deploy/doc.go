@@ -24,7 +24,9 @@
 // stop-first services and runs one `compose up -d` of the services on each
 // host in turn, moving on from a host only once its own checks (via: ssh)
 // pass, so that a bad release stops at the first host and the others keep
-// serving; waits for every health check and the observation window; and
+// serving (a host that lost the new image since the pull stops nothing and
+// fails its step; one whose `up` fails starts its stop-first services again
+// on the serving release at once, before the rollback); waits for every health check and the observation window; and
 // records the release in <path>/.gantry/releases.jsonl (current.json
 // names the serving one), releasing the lock and pruning the images of
 // releases older than the last keep in the same round trip. A failure

@@ -72,7 +72,15 @@ func (s *session) dryRun(ctx context.Context, rel release, pick bool) error {
 				p("    %s\n", c.run(s.e.Release.Service, cmd))
 			}
 		}
-		p("    %s\n", c.roll(s.e.Services))
+		var back *compose
+		if cur != nil {
+			b := c.with(s.composeVars(release{tag: cur.Tag, digest: cur.Digest, image: cur.Image}))
+			for _, v := range s.e.Variables {
+				b.vars[v.Name] = v.Value
+			}
+			back = &b
+		}
+		p("    %s\n", c.roll(s.e.Services, rel.image, back))
 	}
 	vars := s.d.vars(s.e, rel, cur)
 	for _, c := range expandChecks(s.e.Health, vars) {

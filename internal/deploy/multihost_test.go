@@ -3,8 +3,10 @@ package deploy_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +35,7 @@ func deployTwoHosts(t *testing.T, c deploytest.Compose) {
 	// Healthy releases the second host cannot get, or loses.
 	r.Push("v1", "v5")
 	r.Push("v1", "v6")
+	r.Push("v1", "v7")
 	ctx := context.Background()
 	primary, second := r.Hosts[0], r.Hosts[1]
 	regIP, _, err := net.SplitHostPort(r.Reg.Host())
@@ -174,29 +177,27 @@ func deployTwoHosts(t *testing.T, c deploytest.Compose) {
 		// While the release command runs on the primary (pulls done), the
 		// second host loses v6's image and its way to the registry: its
 		// `up` must pull again, and cannot.
-		cfg := slowConfig(r, "3")
-		type result struct {
-			rep *deploy.Report
-			err error
-		}
-		done := make(chan result, 1)
-		out := &deploytest.LogWriter{T: t}
-		go func() {
-			rep, err := r.Deployer(cfg, out).Deploy(ctx, deploy.Options{Env: "production", Tag: "v6"})
-			done <- result{rep, err}
-		}()
-		if err := primary.WaitRunning(30 * time.Second); err != nil {
-			t.Fatal(err)
-		}
-		restore := second.Engine.Unreachable(regIP)
-		defer restore()
-		second.RemoveImage(image("v6"))
-		res := <-done
+		// Its roll refuses to stop beat for an image it does not have.
+		since := time.Now()
+		res := deployDuring(t, r, "v6", nil, func() {
+			restore := second.Engine.Unreachable(regIP)
+			t.Cleanup(restore)
+			second.RemoveImage(image("v6"))
+		})
 		if !errors.Is(res.err, deploy.ErrRolledBack) {
 			t.Fatalf("deploy v6: %v, want rolled back", res.err)
 		}
 		if !strings.Contains(res.err.Error(), second.SSHD.Addr) || strings.Contains(res.err.Error(), second.SSHD.Host()+": "+second.SSHD.Host()) {
 			t.Errorf("error %q does not name the second host, once", res.err)
+		}
+		if !strings.Contains(res.err.Error(), image("v6")+" is not on the host") {
+			t.Errorf("error %q does not say the image is missing", res.err)
+		}
+		if evs := second.ServiceEvents("beat", since); len(evs) != 0 {
+			t.Errorf("beat's containers on the second host changed: %+v", evs)
+		}
+		if n := second.Switches(since); n != 0 {
+			t.Errorf("the second host created %d service containers", n)
 		}
 		var rolled bool
 		for _, st := range res.rep.Steps {
@@ -206,6 +207,44 @@ func deployTwoHosts(t *testing.T, c deploytest.Compose) {
 		}
 		if !rolled {
 			t.Errorf("the roll step did not fail: %+v", res.rep.Steps)
+		}
+		serves(t, "v2")
+		noLock(t)
+	})
+
+	t.Run("the second host's up fails after beat stopped: beat runs v2 again at once, both back on v2", func(t *testing.T) {
+		// v7's image on the second host is damaged once pulled: listed,
+		// but its containers cannot start.
+		since := time.Now()
+		out := &markWriter{w: &deploytest.LogWriter{T: t}, mark: "rolling back to"}
+		res := deployDuring(t, r, "v7", out, func() { second.BreakImage(image("v7")) })
+		if !errors.Is(res.err, deploy.ErrRolledBack) {
+			t.Fatalf("deploy v7: %v, want rolled back", res.err)
+		}
+		if !strings.Contains(res.err.Error(), second.SSHD.Addr) || !strings.Contains(res.err.Error(), "beat started again on v2 at once") {
+			t.Errorf("error %q does not say the second host's beat was started again on v2", res.err)
+		}
+		// v2's beat there: stopped once, by the roll; started once, by the
+		// restart in the same round trip, before the rollback began; left
+		// alone by the rollback.
+		var stops, starts []time.Time
+		for _, ev := range second.ServiceEvents("beat", since) {
+			if ev.Image != image("v2") {
+				continue
+			}
+			switch ev.Action {
+			case "die":
+				stops = append(stops, ev.Time)
+			case "start":
+				starts = append(starts, ev.Time)
+			}
+		}
+		if len(stops) != 1 || len(starts) != 1 || !starts[0].After(stops[0]) {
+			t.Fatalf("v2's beat on the second host died at %v and started at %v; want once each, in that order", stops, starts)
+		}
+		t.Logf("beat was down on the second host for %s", starts[0].Sub(stops[0]))
+		if rolling := out.At(); rolling.IsZero() || !starts[0].Before(rolling) {
+			t.Errorf("beat started again at %s, after the rollback began at %s", starts[0].Format(time.StampMicro), rolling.Format(time.StampMicro))
 		}
 		serves(t, "v2")
 		noLock(t)
@@ -248,4 +287,52 @@ func deployTwoHosts(t *testing.T, c deploytest.Compose) {
 		serves(t, "v2")
 		noLock(t)
 	})
+}
+
+type deployResult struct {
+	rep *deploy.Report
+	err error
+}
+
+// deployDuring deploys tag with a release command of 3 s, during which,
+// the pulls done, it calls fault; out nil logs to the test.
+func deployDuring(t *testing.T, r *deploytest.Rig, tag string, out io.Writer, fault func()) deployResult {
+	t.Helper()
+	if out == nil {
+		out = &deploytest.LogWriter{T: t}
+	}
+	done := make(chan deployResult, 1)
+	go func() {
+		rep, err := r.Deployer(slowConfig(r, "3"), out).Deploy(context.Background(), deploy.Options{Env: "production", Tag: tag})
+		done <- deployResult{rep, err}
+	}()
+	if err := r.Hosts[0].WaitRunning(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	fault()
+	return <-done
+}
+
+// markWriter notes when a line holding mark is first written to it.
+type markWriter struct {
+	w    io.Writer
+	mark string
+	mu   sync.Mutex
+	at   time.Time
+}
+
+func (m *markWriter) Write(p []byte) (int, error) {
+	m.mu.Lock()
+	if m.at.IsZero() && strings.Contains(string(p), m.mark) {
+		m.at = time.Now()
+	}
+	m.mu.Unlock()
+	return m.w.Write(p)
+}
+
+// At is when the mark was written (zero: not yet).
+func (m *markWriter) At() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.at
 }

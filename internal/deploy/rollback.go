@@ -20,7 +20,7 @@ func (s *session) recover(ctx context.Context, rep *Report, rec Record, prev *Cu
 		if err := s.pull(ctx, back, s.switched, true); err != nil {
 			return err
 		}
-		if err := s.roll(ctx, back, s.switched, nil); err != nil {
+		if err := s.roll(ctx, back, nil, s.switched, nil); err != nil {
 			return err
 		}
 		return s.gate(ctx, &Report{}, back, s.d.vars(s.e, back, nil), false)

@@ -249,9 +249,18 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 			detail += ", gated by its checks"
 		}
 	}
+	var serving *release
+	if prev != nil {
+		serving = &release{tag: prev.Tag, digest: prev.Digest, image: prev.Image}
+	}
 	err = s.log.run(StepRoll, detail, func() error {
-		return s.roll(ctx, rel, len(s.remotes), func(i int) error { return s.hostGate(ctx, rep, targets, i) })
+		return s.roll(ctx, rel, serving, len(s.remotes), func(i int) error { return s.hostGate(ctx, rep, targets, i) })
 	})
+	if err != nil && s.switched == 0 && ctx.Err() == nil {
+		// The first host refused before changing anything (its image was
+		// gone): there is nothing to roll back.
+		return s.finish(ctx, rep, rec, Failed, fmt.Errorf("%s: %w", StepRoll, err), nil)
+	}
 	if err == nil {
 		err = s.gate(ctx, rep, rel, vars, true)
 	}

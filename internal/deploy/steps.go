@@ -167,25 +167,6 @@ func (s *session) releaseCommands(ctx context.Context, rel release) error {
 	return nil
 }
 
-// roll switches the services on the first n hosts in turn, calling
-// after(i), when set, once host i switched: a failure there stops the
-// roll, so that a bad release stops at the first host it fails on and
-// the hosts after it keep serving. s.switched counts the hosts reached.
-func (s *session) roll(ctx context.Context, rel release, n int, after func(i int) error) error {
-	for i := range n {
-		s.switched = max(s.switched, i+1)
-		if err := s.remotes[i].Run(ctx, s.comp[i].with(s.composeVars(rel)).roll(s.e.Services), nil, nil, nil); err != nil {
-			return onHost(s.hosts[i], err)
-		}
-		if after != nil {
-			if err := after(i); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // pruneCmd removes the images of releases older than the kept ones; a
 // removal that fails (the image is in use, or already gone) is fine.
 func (s *session) pruneCmd(last Record) string {

@@ -166,10 +166,12 @@ func (h *Host) HasImage(ref string) bool {
 	return h.docker("image", "inspect", ref).Run() == nil
 }
 
-// RemoveImage removes ref from the host's engine.
+// RemoveImage removes ref from the host's engine, even while a
+// container runs the image (a release command, say): the reference goes,
+// the container goes on.
 func (h *Host) RemoveImage(ref string) {
 	h.r.t.Helper()
-	if out, err := h.docker("image", "rm", ref).CombinedOutput(); err != nil {
+	if out, err := h.docker("image", "rm", "--force", ref).CombinedOutput(); err != nil {
 		h.r.t.Fatalf("docker image rm %s on %s: %v: %s", ref, h.SSHD.Host(), err, out)
 	}
 }
