@@ -55,7 +55,9 @@ type Host struct {
 }
 
 // Start creates the machine and starts its engine; both are removed at
-// the end of the test. It requires testenv.DockerNetns.
+// the end of the test. First it removes what machines of test processes
+// that are gone left behind (killed before their cleanup ran), never one
+// of a live process. It requires testenv.DockerNetns.
 func Start(t testing.TB) *Host {
 	t.Helper()
 	testenv.Require(t, testenv.DockerNetns)
@@ -64,9 +66,33 @@ func Start(t testing.TB) *Host {
 	id := hex.EncodeToString(b[:])
 	h := &Host{Name: "gantry-" + id, t: t, link: "gt" + id + "a"}
 	h.Netns = "/run/netns/" + h.Name
+	sweep(h.prog("ip"), t.Logf)
+	// Made before the engine's cleanup is registered, so removed after it.
+	data := t.TempDir()
+	h.record(data)
 	h.network(id)
-	h.startEngine()
+	h.startEngine(data)
 	return h
+}
+
+// record makes the machine's directory under RunDir and records this
+// process as its owner there, before anything else of it exists, so that
+// a later Start removes whatever of it a killed test leaves (see sweep).
+// The directory goes last, once everything else went.
+func (h *Host) record(data string) {
+	h.t.Helper()
+	run := filepath.Join(RunDir, h.Name)
+	if err := os.MkdirAll(run, 0o700); err != nil {
+		h.t.Fatalf("dockertest: %v", err)
+	}
+	h.t.Cleanup(func() {
+		if err := os.RemoveAll(run); err != nil {
+			h.t.Errorf("dockertest: %v", err)
+		}
+	})
+	if err := writeOwner(run, owner{Netns: h.Name, Link: h.link, Data: data}); err != nil {
+		h.t.Fatalf("dockertest: record the owner: %v", err)
+	}
 }
 
 // network makes the namespace and its link to this machine: a /30 of
@@ -130,16 +156,11 @@ func freeLink(t testing.TB) (gw, addr net.IP) {
 	return nil, nil
 }
 
-// startEngine starts dockerd in the namespace with its own state and
-// stops it, its containers first, at the end of the test.
-func (h *Host) startEngine() {
+// startEngine starts dockerd in the namespace with its state in data
+// and stops it, its containers first, at the end of the test.
+func (h *Host) startEngine(data string) {
 	h.t.Helper()
 	run := filepath.Join(RunDir, h.Name)
-	if err := os.MkdirAll(run, 0o700); err != nil {
-		h.t.Fatalf("dockertest: %v", err)
-	}
-	// Made before the engine's cleanup is registered, so removed after it.
-	data := h.t.TempDir()
 	sock := filepath.Join(run, "docker.sock")
 	h.DockerHost = "unix://" + sock
 	// An empty configuration: the machine's daemon.json (hosts, a data
@@ -184,9 +205,6 @@ func (h *Host) startEngine() {
 		case <-time.After(30 * time.Second):
 			_ = cmd.Process.Kill() // stuck: the namespace must go anyway
 			<-exited
-		}
-		if err := os.RemoveAll(run); err != nil {
-			h.t.Errorf("dockertest: %v", err)
 		}
 	})
 	deadline := time.Now().Add(60 * time.Second)

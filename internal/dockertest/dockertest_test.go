@@ -26,22 +26,7 @@ func TestHost(t *testing.T) {
 	if err := h.Docker("image", "inspect", busybox).Run(); err == nil {
 		t.Fatalf("the second engine already has %s: it shares the first one's images", busybox)
 	}
-	save := exec.Command("docker", "save", busybox)
-	load := h.Docker("load", "-q")
-	pipe, err := save.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	load.Stdin = pipe
-	if err := save.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := load.CombinedOutput(); err != nil {
-		t.Fatalf("docker load: %v: %s", err, out)
-	}
-	if err := save.Wait(); err != nil {
-		t.Fatalf("docker save: %v", err)
-	}
+	load(t, h, busybox)
 
 	port := strconv.Itoa(testenv.FreePort(t))
 	name := "dockertest-" + port
@@ -55,7 +40,10 @@ func TestHost(t *testing.T) {
 
 	t.Run("published port answers in the namespace only", func(t *testing.T) {
 		probe := `exec 3<>/dev/tcp/127.0.0.1/` + port + ` && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && cat <&3`
-		var out []byte
+		var (
+			out []byte
+			err error
+		)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			argv := h.Wrap([]string{"bash", "-c", probe})
@@ -121,4 +109,25 @@ func TestHost(t *testing.T) {
 			t.Errorf("after restoring: %v", err)
 		}
 	})
+}
+
+// load copies image from the first engine to h's.
+func load(t testing.TB, h *dockertest.Host, image string) {
+	t.Helper()
+	save := exec.Command("docker", "save", image)
+	load := h.Docker("load", "-q")
+	pipe, err := save.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	load.Stdin = pipe
+	if err := save.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := load.CombinedOutput(); err != nil {
+		t.Fatalf("docker load: %v: %s", err, out)
+	}
+	if err := save.Wait(); err != nil {
+		t.Fatalf("docker save: %v", err)
+	}
 }
