@@ -5,12 +5,9 @@ import (
 	"slices"
 
 	"github.com/gantry-ci/gantry/internal/expr"
+	"github.com/gantry-ci/gantry/internal/fnmatch"
 	"github.com/gantry-ci/gantry/internal/pipeline"
 )
-
-// maxChangesComparisons is GitLab's CHANGES_MAX_PATTERN_COMPARISONS: past
-// this many glob-path comparisons, rules:changes holds without comparing.
-const maxChangesComparisons = 50_000
 
 // rulesChangesMatch is rules:changes, as GitLab's Clause::Changes: whether
 // a changed file matches one of the globs. Without a list of changed
@@ -44,10 +41,7 @@ func (ev *evaluator) rulesChangesMatch(globs []string, compareTo string, s *scop
 			expanded = append(expanded, g)
 		}
 	}
-	if len(changed)*len(expanded) > maxChangesComparisons {
-		return true, nil
-	}
-	return anyChangeMatches(expanded, changed), nil
+	return fnmatch.Changes(expanded, changed), nil
 }
 
 // policyChangesMatch is only:changes and except:changes, as GitLab's
@@ -59,20 +53,7 @@ func (ev *evaluator) policyChangesMatch(globs []string) bool {
 	if changed == nil {
 		return true
 	}
-	return anyChangeMatches(globs, changed)
-}
-
-// anyChangeMatches reports whether a changed path matches one of the
-// globs, with Ruby's File.fnmatch? as both clauses call it.
-func anyChangeMatches(globs, changed []string) bool {
-	for _, f := range changed {
-		for _, g := range globs {
-			if fnmatch(g, f) {
-				return true
-			}
-		}
-	}
-	return false
+	return fnmatch.AnyMatch(globs, changed)
 }
 
 // modifiedPaths is the list changes: compares with, nil when unknown.

@@ -112,11 +112,86 @@ func TestExists(t *testing.T) {
 	tr := branch("main")
 	tr.Files = []string{".gitlab-ci.yml", "exists.file", "existsDir/.gitkeep", "existsDir/nested/.gitkeep", "existsDir/nested/recursive.file"}
 	got := mustNew(t, p, tr)
-	// GitLab expands one level only: $NESTED stays "$DIR/recursive.file".
-	want := []string{"file", "dot-slash", "dir", "recursive", "var"}
+	// GitLab expands one level only: $NESTED stays "$DIR/recursive.file";
+	// ./ is not special, so ./exists.file names no file.
+	want := []string{"file", "dir", "recursive", "var"}
 	if diff := cmp.Diff(want, names(got)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+}
+
+// TestExistsGlobs checks rules:exists globs one by one against a
+// repository, with GitLab's semantics (Clause::Exists over ls-files).
+func TestExistsGlobs(t *testing.T) {
+	files := []string{".env", ".gitlab-ci.yml", "Dockerfile", "docs/guide/deep/a.md", "docs/index.md", "src/.hidden/x.py"}
+	tests := []struct {
+		name  string
+		globs []string
+		files []string
+		want  bool
+	}{
+		{"docs/** is one level", []string{"docs/**"}, files, true},
+		{"docs/** not nested", []string{"docs/**"}, []string{"docs/guide/a.md"}, false},
+		{"docs/**/* nested", []string{"docs/**/*"}, []string{"docs/guide/a.md"}, true},
+		{"dotfile by *", []string{"*"}, []string{".env"}, true},
+		{"hidden directory by **", []string{"**/x.py"}, files, true},
+		{"braces", []string{"{Makefile,Dockerfile}"}, files, true},
+		{"braces none", []string{"{Makefile,Rakefile}"}, files, false},
+		{"leading slash", []string{"/Dockerfile"}, files, false},
+		{"leading slash glob", []string{"/Docker*"}, files, false},
+		{"top-level glob sees top-level files only", []string{"*.md"}, files, false},
+		{"extension glob", []string{"**/*.md"}, files, true},
+		{"past the comparison limit", []string{"x/*"}, manyFiles(10_001), true},
+		{"at the comparison limit", []string{"x/*"}, manyFiles(10_000), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := branch("main")
+			tr.Files = tc.files
+			got := names(mustNew(t, pl(mk("always", "test"), mk("job", "test", rules(existsRule(tc.globs...)))), tr))
+			if slices.Contains(got, "job") != tc.want {
+				t.Errorf("exists %q: jobs %v, want match %v", tc.globs, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestChangesGlobs checks rules:changes globs one by one against a push's
+// changed files, with Ruby's fnmatch as GitLab's Clause::Changes.
+func TestChangesGlobs(t *testing.T) {
+	tests := []struct {
+		name    string
+		globs   []string
+		changed []string
+		want    bool
+	}{
+		{"docs/** is one level", []string{"docs/**"}, []string{"docs/a.md"}, true},
+		{"docs/** not nested", []string{"docs/**"}, []string{"docs/guide/a.md"}, false},
+		{"docs/**/* nested", []string{"docs/**/*"}, []string{"docs/guide/a.md"}, true},
+		{"dotfile", []string{"*"}, []string{".env"}, true},
+		{"braces", []string{"*.{yml,yaml}"}, []string{"a.yaml"}, true},
+		{"leading slash", []string{"/README.md"}, []string{"README.md"}, false},
+		{"past the comparison limit", []string{"x/*"}, manyFiles(50_001), true},
+		{"at the comparison limit", []string{"x/*"}, manyFiles(50_000), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := branch("main")
+			tr.Changed = tc.changed
+			got := names(mustNew(t, pl(mk("always", "test"), mk("job", "test", rules(changesRule("", tc.globs...)))), tr))
+			if slices.Contains(got, "job") != tc.want {
+				t.Errorf("changes %q: jobs %v, want match %v", tc.globs, got, tc.want)
+			}
+		})
+	}
+}
+
+func manyFiles(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("dir/f%05d", i)
+	}
+	return out
 }
 
 // TestChangesNestedVariables checks that rules:changes sees variables

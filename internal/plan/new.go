@@ -15,7 +15,6 @@ type evaluator struct {
 	source  string
 	stages  []string
 	stageIx map[string]int
-	fileSet map[string]bool
 	// predefined are the pipeline's predefined variables (CI_PIPELINE_NAME
 	// included); globals the file's variables then workflow rules'.
 	predefined []Variable

@@ -2,10 +2,9 @@ package plan
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/gantry-ci/gantry/internal/expr"
+	"github.com/gantry-ci/gantry/internal/fnmatch"
 	"github.com/gantry-ci/gantry/internal/pipeline"
 )
 
@@ -52,46 +51,10 @@ func (ev *evaluator) ruleMatches(r *pipeline.Rule, s *scope, job string) (bool, 
 	return true, nil
 }
 
-// existsMatch is rules:exists: whether a repository file matches one of
-// the globs, variables in them expanded.
+// existsMatch is rules:exists, as GitLab's Clause::Exists: whether a
+// repository file matches one of the globs, variables in them expanded
+// as written (not among themselves).
 func (ev *evaluator) existsMatch(globs []string, s *scope) bool {
-	for _, g := range globs {
-		g = expr.ExpandGitLabExisting(g, s.Lookup())
-		if g == "" {
-			continue
-		}
-		if !strings.ContainsAny(g, `*?[{\`) {
-			if ev.files()[strings.TrimPrefix(g, "./")] {
-				return true
-			}
-			continue
-		}
-		for _, f := range ev.t.Files {
-			if globMatch(g, f) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// files indexes Trigger.Files for exact-path exists: clauses.
-func (ev *evaluator) files() map[string]bool {
-	if ev.fileSet == nil {
-		ev.fileSet = make(map[string]bool, len(ev.t.Files))
-		for _, f := range ev.t.Files {
-			ev.fileSet[f] = true
-		}
-	}
-	return ev.fileSet
-}
-
-// globMatch matches a path against an exists: glob: * stays within a
-// directory and matches dot files, ** crosses directories, {a,b}
-// alternates. A bad glob matches nothing. (changes: globs use fnmatch,
-// Ruby's rules exactly.)
-func globMatch(glob, path string) bool {
-	glob = strings.TrimPrefix(glob, "./")
-	ok, err := doublestar.Match(glob, path)
-	return err == nil && ok
+	lookup := s.Lookup()
+	return fnmatch.Exists(globs, func(g string) string { return expr.ExpandGitLabExisting(g, lookup) }, ev.t.Files)
 }

@@ -1,10 +1,10 @@
-package plan
+package fnmatch
 
 import "testing"
 
-// fnmatchCases were checked against Ruby 3.1's File.fnmatch?(pattern,
+// matchCases were checked against Ruby 3.1's File.fnmatch?(pattern,
 // path, File::FNM_PATHNAME | File::FNM_DOTMATCH | File::FNM_EXTGLOB).
-var fnmatchCases = []struct {
+var matchCases = []struct {
 	pattern, path string
 	want          bool
 }{
@@ -64,26 +64,26 @@ var fnmatchCases = []struct {
 	{"?te", "éte", true},
 }
 
-func TestFnmatch(t *testing.T) {
-	for _, c := range fnmatchCases {
+func TestMatch(t *testing.T) {
+	for _, c := range matchCases {
 		t.Run(c.pattern+" "+c.path, func(t *testing.T) {
-			if got := fnmatch(c.pattern, c.path); got != c.want {
-				t.Errorf("fnmatch(%q, %q) = %v, want %v", c.pattern, c.path, got, c.want)
+			if got := Match(c.pattern, c.path); got != c.want {
+				t.Errorf("Match(%q, %q) = %v, want %v", c.pattern, c.path, got, c.want)
 			}
 		})
 	}
 }
 
-func FuzzFnmatch(f *testing.F) {
-	for _, c := range fnmatchCases {
+func FuzzMatch(f *testing.F) {
+	for _, c := range matchCases {
 		f.Add(c.pattern, c.path)
 	}
 	f.Fuzz(func(t *testing.T, pattern, path string) {
 		// No panic, no hang; a pattern without any special character
 		// matches only itself.
-		got := fnmatch(pattern, path)
+		got := Match(pattern, path)
 		if !containsAny(pattern, `*?[{}\`) && got != (pattern == path) {
-			t.Errorf("fnmatch(%q, %q) = %v", pattern, path, got)
+			t.Errorf("Match(%q, %q) = %v", pattern, path, got)
 		}
 	})
 }

@@ -1,14 +1,15 @@
-package plan
+package fnmatch
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// fnmatch reports whether path matches pattern as Ruby's
+// Match reports whether path matches pattern as Ruby's
 // File.fnmatch?(pattern, path, File::FNM_PATHNAME | File::FNM_DOTMATCH |
-// File::FNM_EXTGLOB) says, the call GitLab makes for rules:changes and
-// only/except:changes. Its rules differ from other glob libraries':
+// File::FNM_EXTGLOB) says, the call GitLab makes for rules:changes,
+// only/except:changes and rules:exists, in jobs and in include:rules.
+// Every pattern is valid: one Ruby cannot parse matches nothing. Its rules differ from other glob libraries':
 //   - {a,b} is expanded as text first, nested braces too; a pattern with
 //     an unclosed { matches nothing;
 //   - * and ? never cross a /, and match a leading dot;
@@ -18,7 +19,7 @@ import (
 //   - [...] and [!...] or [^...] match one character, never /; a class
 //     without its closing ] matches nothing;
 //   - \ escapes the next character; ./ is not special.
-func fnmatch(pattern, path string) bool {
+func Match(pattern, path string) bool {
 	matched := false
 	braceExpand(pattern, func(p string) bool {
 		matched = fnmatchPath(p, path)
