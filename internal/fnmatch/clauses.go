@@ -63,7 +63,7 @@ func AnyMatch(globs, paths []string) bool {
 // comparisons the clause holds without comparing.
 func Exists(globs []string, expand func(string) string, files []string) bool {
 	paths := files
-	if !slices.ContainsFunc(globs, nested) {
+	if TopLevel(globs) {
 		paths = nil
 		for _, f := range files {
 			if !strings.Contains(f, "/") {
@@ -103,9 +103,13 @@ func Exists(globs []string, expand func(string) string, files []string) bool {
 // anyNested is the prefix of the globs Exists compares by file ending.
 const anyNested = "**/*"
 
-// nested reports whether a glob as written may match below the top level.
-func nested(glob string) bool {
-	return strings.Contains(glob, "/") || strings.Contains(glob, "**")
+// TopLevel reports whether Exists compares the globs, as written, with
+// the project's top-level files only: none has a / or a **. A caller
+// listing the files may then stop at the top level.
+func TopLevel(globs []string) bool {
+	return !slices.ContainsFunc(globs, func(g string) bool {
+		return strings.Contains(g, "/") || strings.Contains(g, "**")
+	})
 }
 
 // exact reports whether glob has none of the characters GitLab treats as

@@ -2,10 +2,9 @@ package gitlabci
 
 import (
 	"io/fs"
-	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/gantry-ci/gantry/internal/expr"
+	"github.com/gantry-ci/gantry/internal/fnmatch"
 )
 
 // rulesMatch evaluates include:rules: the first rule whose clauses all
@@ -66,9 +65,12 @@ func (r *resolver) ruleHolds(rule *Node) (bool, error) {
 	return true, nil
 }
 
-// anyPattern reports whether any pattern of an exists/changes clause (a
-// list, or a map with paths:) satisfies match.
-func (r *resolver) anyPattern(n *Node, clause string, match func(string) bool) (bool, error) {
+// anyPattern reports whether an exists/changes clause (a list, or a map
+// with paths:) holds, as GitLab's Clause::Exists and Clause::Changes:
+// the globs are matched with Ruby's File.fnmatch? (package fnmatch), as
+// written (a leading / or ./ is not dropped), and every string is a valid
+// glob.
+func (r *resolver) anyPattern(n *Node, clause string, holds func([]string) bool) (bool, error) {
 	if n.Kind == Map {
 		if p := n.Lookup("project"); p != nil {
 			return false, errorf(p.KeyPos, "vendor the files and test paths in this project", "rules:%s:project is not available without a GitLab instance", clause)
@@ -82,49 +84,55 @@ func (r *resolver) anyPattern(n *Node, clause string, match func(string) bool) (
 	if n.Kind != Seq || n.Tag == TagReference {
 		return false, errorf(n.Pos, "write a list of paths or glob patterns", "rules:%s must be a list of paths", clause)
 	}
-	// GitLab's Clause::Exists and Clause::Changes keep unknown names as
-	// written; changes sees the variables' values expanded among
-	// themselves, exists sees them as written.
-	expand := expr.ExpandGitLabExisting
-	if clause == "changes" {
-		expand = expr.ExpandGitLabNested
-	}
+	globs := make([]string, 0, len(n.Items))
 	for _, it := range n.Items {
 		if it.Kind != Scalar {
 			return false, errorf(it.Pos, "", "rules:%s paths must be strings", clause)
 		}
-		pat := strings.TrimLeft(expand(it.Value, r.vars), "/")
-		if !doublestar.ValidatePattern(pat) {
-			return false, errorf(it.Pos, "", "rules:%s: invalid glob pattern %q", clause, pat)
-		}
-		if match(pat) {
-			return true, nil
-		}
+		globs = append(globs, it.Value)
 	}
-	return false, nil
+	return holds(globs), nil
 }
 
-// exists reports whether any project file matches pattern.
-func (r *resolver) exists(pattern string) bool {
-	found := false
-	// A walk error is "no match": exists is a test, not a read.
-	_ = doublestar.GlobWalk(r.root.FS(), pattern, func(string, fs.DirEntry) error {
-		found = true
-		return fs.SkipAll
-	}, doublestar.WithFilesOnly(), doublestar.WithFailOnIOErrors())
-	return found
+// exists is rules:exists over the project's files. GitLab keeps unknown
+// names as written and sees the values as written (expand_existing on
+// variables_hash).
+func (r *resolver) exists(globs []string) bool {
+	expand := func(g string) string { return expr.ExpandGitLabExisting(g, r.vars) }
+	return fnmatch.Exists(globs, expand, r.projectFiles(fnmatch.TopLevel(globs)))
 }
 
-// changed reports whether a changed file matches pattern; with no list of
-// changes every pattern matches (GitLab, without a push event).
-func (r *resolver) changed(pattern string) bool {
+// changed is rules:changes over the push's changed files; with no list of
+// changes it holds (GitLab, without a push event). Values are expanded
+// among themselves (variables_hash_expanded).
+func (r *resolver) changed(globs []string) bool {
 	if r.opts.Changed == nil {
 		return true
 	}
-	for _, f := range r.opts.Changed {
-		if doublestar.MatchUnvalidated(pattern, f) {
-			return true
-		}
+	expanded := make([]string, len(globs))
+	for i, g := range globs {
+		expanded[i] = expr.ExpandGitLabNested(g, r.vars)
 	}
-	return false
+	return fnmatch.Changes(expanded, r.opts.Changed)
+}
+
+// projectFiles lists the project's files (not directories) relative to
+// its root, as git ls-files would, .git left out; topLevel stops at the
+// root's own files. An unreadable directory is skipped: exists is a
+// test, not a read.
+func (r *resolver) projectFiles(topLevel bool) []string {
+	var files []string
+	// Walk errors only skip what cannot be read (see above).
+	_ = fs.WalkDir(r.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case !d.IsDir():
+			files = append(files, p)
+		case p != "." && (topLevel || d.Name() == ".git"):
+			return fs.SkipDir
+		}
+		return nil
+	})
+	return files
 }
