@@ -89,7 +89,7 @@ func (s *session) roll(ctx context.Context, rel release, back *release, n int, a
 		}
 		var out bytes.Buffer
 		if err := s.remotes[i].Run(ctx, c.roll(s.e.Services, rel.image, bc), nil, &out, nil); err != nil {
-			err, missing := rollError(err, out.String(), rel, back)
+			missing, err := rollError(err, out.String(), rel, back)
 			if missing {
 				s.switched = reached
 			}
@@ -107,18 +107,18 @@ func (s *session) roll(ctx context.Context, rel release, back *release, n int, a
 // rollError explains a failed roll command from its reports: whether
 // the image was missing (nothing changed on the host) and what became
 // of the stop-first services.
-func rollError(err error, out string, rel release, back *release) (error, bool) {
+func rollError(err error, out string, rel release, back *release) (missing bool, _ error) {
 	for _, line := range strings.Split(out, "\n") {
 		word, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
 		switch word {
 		case rollImageMissing:
 			// The exit status says nothing more than this.
-			return fmt.Errorf("the release's image %s is not on the host (removed since the pull?): nothing was stopped; pull it there, or deploy again", rel.image), true
+			return true, fmt.Errorf("the release's image %s is not on the host (removed since the pull?): nothing was stopped; pull it there, or deploy again", rel.image)
 		case rollRestarted:
-			return fmt.Errorf("%w; %s started again on %s at once", err, rest, back.tag), false
+			return false, fmt.Errorf("%w; %s started again on %s at once", err, rest, back.tag)
 		case rollRestartFailed:
-			return fmt.Errorf("%w; starting %s again on %s failed too", err, rest, back.tag), false
+			return false, fmt.Errorf("%w; starting %s again on %s failed too", err, rest, back.tag)
 		}
 	}
-	return err, false
+	return false, err
 }
