@@ -302,8 +302,8 @@ func cleanLocal(p string) (string, bool) {
 // GitLab does (Repository#search_files_by_wildcard_path): ** matches any
 // characters including /, * any characters but /. So configs/**.yml
 // matches files at any depth under configs, and configs/**/*.yml only
-// files in its subdirectories. This differs from doublestar, where ** is
-// only special as a whole path segment.
+// files in its subdirectories. This differs from the globs of rules:exists
+// and rules:changes (internal/fnmatch), where ** is only special before a /.
 func (r *resolver) glob(pattern string) ([]string, error) {
 	var re strings.Builder
 	re.WriteString("^")
