@@ -117,7 +117,8 @@ func (r *resolver) changed(globs []string) bool {
 }
 
 // projectFiles lists the project's files (not directories) relative to
-// its root, as git ls-files would, .git left out; topLevel stops at the
+// its root, as git ls-files would, .git and gantry's own .gantry (job
+// workspaces hold copies of the project) left out; topLevel stops at the
 // root's own files. An unreadable directory is skipped: exists is a
 // test, not a read.
 func (r *resolver) projectFiles(topLevel bool) []string {
@@ -129,7 +130,7 @@ func (r *resolver) projectFiles(topLevel bool) []string {
 			return nil
 		case !d.IsDir():
 			files = append(files, p)
-		case p != "." && (topLevel || d.Name() == ".git"):
+		case p == ".git" || p == ".gantry" || (p != "." && (topLevel || d.Name() == ".git")):
 			return fs.SkipDir
 		}
 		return nil

@@ -13,14 +13,15 @@ import (
 // Clause::Changes call it).
 func TestIncludeRulesGlobs(t *testing.T) {
 	project := map[string]string{
-		"b.yml":              "b:\n  script: x\n",
-		".env":               "",
-		"Dockerfile":         "",
-		"docs/index.md":      "",
-		"docs/guide/deep.md": "",
-		"src/.hidden/x.py":   "",
-		".git/HEAD":          "",
-		".git/refs/main":     "",
+		"b.yml":                         "b:\n  script: x\n",
+		".env":                          "",
+		"Dockerfile":                    "",
+		"docs/index.md":                 "",
+		"docs/guide/deep.md":            "",
+		"src/.hidden/x.py":              "",
+		".git/HEAD":                     "",
+		".git/refs/main":                "",
+		".gantry/builds/job/src/app.rb": "",
 	}
 	changed := []string{"docs/guide/deep.md", ".env"}
 	tests := []struct {
@@ -45,6 +46,7 @@ func TestIncludeRulesGlobs(t *testing.T) {
 		{"exists unclosed class is no error", "exists", `["[ab"]`, false},
 		{"exists .git is not the project's", "exists", `[".git/HEAD"]`, false},
 		{"exists .git not walked", "exists", `["**/main"]`, false},
+		{"exists .gantry's job copies not walked", "exists", `["**/*.rb"]`, false},
 		{"changes docs/** is one level", "changes", `["docs/**"]`, false},
 		{"changes docs/**/* nested", "changes", `["docs/**/*"]`, true},
 		{"changes dotfile", "changes", `["*"]`, true},
