@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-go test -count=1 "$@" ./...
+# The deploy and example suites take minutes each (real sshd, dockerd, registry):
+# room beyond go test's 10-minute default for a slower machine.
+go test -count=1 -timeout 25m "$@" ./...
