@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/gantry-ci/gantry/internal/gitlabci"
+	"github.com/gantry-ci/gantry/internal/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -28,7 +29,7 @@ func configCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			l, err := load(cmd.Context(), dir, file, triggerVars(t))
+			l, err := load(cmd.Context(), dir, file, triggerVars(t), plan.ModifiedPaths(t))
 			if err != nil {
 				return err
 			}

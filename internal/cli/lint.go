@@ -56,7 +56,7 @@ includes, no extends or !reference resolution, no cross-job checks.`,
 				} else {
 					problems = gitlabci.CheckSchema(doc)
 				}
-			} else if l, err := load(cmd.Context(), dir, file, nil); err != nil {
+			} else if l, err := load(cmd.Context(), dir, file, nil, nil); err != nil {
 				problems = gitlabci.Errors(err)
 			} else {
 				// Such a job fails every pipeline it is in, whatever the trigger.

@@ -67,9 +67,10 @@ type loaded struct {
 }
 
 // load resolves and decodes the pipeline file that locate found. vars
-// are the CI variables include:rules may test.
-func load(ctx context.Context, dir, file string, vars func(string) (string, bool)) (*loaded, error) {
-	doc, err := gitlabci.Resolve(ctx, gitlabci.Options{Dir: dir, File: file, Vars: vars})
+// are the CI variables include:rules may test, changed the files their
+// changes: compare with (nil: unknown, every changes: holds).
+func load(ctx context.Context, dir, file string, vars func(string) (string, bool), changed []string) (*loaded, error) {
+	doc, err := gitlabci.Resolve(ctx, gitlabci.Options{Dir: dir, File: file, Vars: vars, Changed: changed})
 	if err != nil {
 		return nil, invalid(err)
 	}

@@ -278,7 +278,7 @@ func (ds *downstream) plan(ctx context.Context, j *plan.Job, id, file string) (*
 	t.Variables = append(slices.Clone(t.Variables), passedVariables(j, ds.model)...)
 	n, _ := strconv.Atoi(id) // newPipelineID makes numbers
 	t.Predefined = plan.Predefined(ds.pl.repo, t, plan.WithProjectDir(ds.pl.dir), plan.WithConfigPath(ds.pl.file), plan.WithPipelineID(n, n))
-	l, err := load(ctx, ds.pl.dir, file, triggerVars(t))
+	l, err := load(ctx, ds.pl.dir, file, triggerVars(t), plan.ModifiedPaths(t))
 	if err != nil {
 		return nil, nil, err
 	}

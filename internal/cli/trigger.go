@@ -57,7 +57,7 @@ func (f *triggerFlags) plan(ctx context.Context, ff *fileFlags) (*planned, error
 	if err != nil {
 		return nil, err
 	}
-	l, err := load(ctx, dir, file, triggerVars(t))
+	l, err := load(ctx, dir, file, triggerVars(t), plan.ModifiedPaths(t))
 	if err != nil {
 		return nil, err
 	}

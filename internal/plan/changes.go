@@ -57,16 +57,20 @@ func (ev *evaluator) policyChangesMatch(globs []string) bool {
 }
 
 // modifiedPaths is the list changes: compares with, nil when unknown.
-// GitLab knows it only for branch pushes and merge requests.
-func (ev *evaluator) modifiedPaths() []string {
-	switch ev.source {
-	case SourcePush:
-		if ev.t.Tag {
+func (ev *evaluator) modifiedPaths() []string { return ModifiedPaths(ev.t) }
+
+// ModifiedPaths is the list of changed files that changes: clauses (of
+// jobs and of include:rules) compare with in a pipeline of t, nil when
+// unknown: GitLab knows it only for branch pushes and merge requests.
+func ModifiedPaths(t Trigger) []string {
+	switch t.Source {
+	case SourcePush, "":
+		if t.Tag {
 			return nil
 		}
 	case SourceMergeRequest, SourceExternalPR:
 	default:
 		return nil
 	}
-	return ev.t.Changed
+	return t.Changed
 }
