@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -44,8 +43,23 @@ func TestRunChildEventsJSON(t *testing.T) {
 		t.Fatalf("stream does not start with pipeline.created: %v", events)
 	}
 	top := events[0].Pipeline
-	n, _ := strconv.Atoi(top)
-	child, grandchild := strconv.Itoa(n+1), strconv.Itoa(n+2)
+	// Children take their numbers as their trigger jobs start, and the
+	// broken trigger may take one first: find them by their trigger.
+	var child, grandchild string
+	for _, ev := range events {
+		if ev.Kind != scheduler.KindPipelineCreated {
+			continue
+		}
+		switch ev.Trigger {
+		case "kid":
+			child = ev.Pipeline
+		case "[kid] -> nested":
+			grandchild = ev.Pipeline
+		}
+	}
+	if child == "" || grandchild == "" || child == top || grandchild == child {
+		t.Fatalf("pipeline ids: top %q, child %q, grandchild %q", top, child, grandchild)
+	}
 
 	// Each job's (pipeline, parent pipeline, trigger), and each
 	// pipeline's created and finished events.
