@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gantry-ci/gantry/internal/pipeline"
 	"go.yaml.in/yaml/v3"
@@ -45,13 +46,21 @@ const (
 // gitlab-ci-local's patterns, case rules included: only the first letter
 // of Interactive, InjectSSHAgent and Description may be lower case,
 // NoArtifactsToSource may be in any case.
-var (
-	interactiveRe    = regexp.MustCompile(`#\s?@\s?[Ii]nteractive`)
-	injectSSHAgentRe = regexp.MustCompile(`#\s?@\s?[Ii]njectSSHAgent`)
-	noArtifactsRe    = regexp.MustCompile(`(?i)#\s?@\s?NoArtifactsToSource`)
-	descriptionRe    = regexp.MustCompile(`#\s?@\s?[Dd]escription (.*)`)
-	keyLineRe        = regexp.MustCompile(`\w:`)
-)
+type decoratorPatterns struct {
+	interactive, injectSSHAgent, noArtifacts, description, keyLine *regexp.Regexp
+}
+
+// decoratorRE compiles the patterns on first use, as psychRE does: only
+// a file with an @ in it needs them.
+var decoratorRE = sync.OnceValue(func() *decoratorPatterns {
+	return &decoratorPatterns{
+		interactive:    regexp.MustCompile(`#\s?@\s?[Ii]nteractive`),
+		injectSSHAgent: regexp.MustCompile(`#\s?@\s?[Ii]njectSSHAgent`),
+		noArtifacts:    regexp.MustCompile(`(?i)#\s?@\s?NoArtifactsToSource`),
+		description:    regexp.MustCompile(`#\s?@\s?[Dd]escription (.*)`),
+		keyLine:        regexp.MustCompile(`\w:`),
+	}
+})
 
 // decorations are the decorators of one file: per line, those that the
 // key on that line gets; per YAML map, those it gets when converted (also
@@ -67,6 +76,7 @@ func scanDecorators(file string, src []byte) *decorations {
 	if !bytes.Contains(src, []byte("@")) {
 		return nil // the common case, at the cost of one scan
 	}
+	re := decoratorRE()
 	var d *decorations
 	var pending []Pair
 	line := 0
@@ -79,7 +89,7 @@ func scanDecorators(file string, src []byte) *decorations {
 		if comment != "" {
 			pending = pendingDecorators(pending, comment, pipeline.Pos{File: file, Line: line, Col: len(text) - len(comment) + 1})
 		}
-		if only || len(pending) == 0 || !keyLineRe.Match(text) {
+		if only || len(pending) == 0 || !re.keyLine.Match(text) {
 			continue
 		}
 		if d == nil {
@@ -116,16 +126,17 @@ func pendingDecorators(pending []Pair, comment string, pos pipeline.Pos) []Pair 
 		}
 	}
 	yes := func() *Node { return &Node{Kind: Scalar, Tag: TagBool, Value: "true", Pos: pos} }
-	if interactiveRe.MatchString(comment) {
+	re := decoratorRE()
+	if re.interactive.MatchString(comment) {
 		add(decInteractive, yes())
 	}
-	if injectSSHAgentRe.MatchString(comment) {
+	if re.injectSSHAgent.MatchString(comment) {
 		add(decInjectSSHAgent, yes())
 	}
-	if noArtifactsRe.MatchString(comment) {
+	if re.noArtifacts.MatchString(comment) {
 		add(decNoArtifactsToSource, yes())
 	}
-	if m := descriptionRe.FindStringSubmatch(comment); m != nil {
+	if m := re.description.FindStringSubmatch(comment); m != nil {
 		if text := strings.TrimSpace(m[1]); text != "" {
 			add(decDescription, &Node{Kind: Scalar, Tag: TagStr, Value: text, Pos: pos})
 		}
