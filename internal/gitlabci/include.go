@@ -175,17 +175,27 @@ func (r *resolver) expand(e includeEntry) ([]source, error) {
 	default:
 		return nil, errorf(e.pos, "vendor the file into the repository and use include:local", "include:%s is not available without a GitLab instance", e.kind)
 	}
-	name, ok := cleanLocal(loc)
-	if !ok {
-		return nil, errorf(e.pos, "include:local paths are relative to the project root", "%s is outside the project directory", loc)
-	}
-	if err := checkLiteralLocal(loc, name, e.pos); err != nil {
-		return nil, err
-	}
-	if err := checkYAMLExt(name, e.pos); err != nil {
+	name, err := localName(loc, e.pos)
+	if err != nil {
 		return nil, err
 	}
 	return []source{{kind: "local", location: name}}, nil
+}
+
+// localName is the project file an include:local path (or wildcard)
+// names, or why GitLab would not read it.
+func localName(loc string, at pipeline.Pos) (string, error) {
+	name, ok := cleanLocal(loc)
+	if !ok {
+		return "", errorf(at, "include:local paths are relative to the project root", "%s is outside the project directory", loc)
+	}
+	if err := checkLiteralLocal(loc, name, at); err != nil {
+		return "", err
+	}
+	if err := checkYAMLExt(name, at); err != nil {
+		return "", err
+	}
+	return name, nil
 }
 
 // expandWildcard lists the files an include:local wildcard names. As in
@@ -193,14 +203,8 @@ func (r *resolver) expand(e includeEntry) ([]source, error) {
 // match expanded afterwards, so a variable in the pattern matches only a
 // directory or file literally named like it.
 func (r *resolver) expandWildcard(pattern string, at pipeline.Pos) ([]source, error) {
-	name, ok := cleanLocal(pattern)
-	if !ok {
-		return nil, errorf(at, "include:local paths are relative to the project root", "%s is outside the project directory", pattern)
-	}
-	if err := checkLiteralLocal(pattern, name, at); err != nil {
-		return nil, err
-	}
-	if err := checkYAMLExt(name, at); err != nil {
+	name, err := localName(pattern, at)
+	if err != nil {
 		return nil, err
 	}
 	names, err := r.glob(name)
@@ -218,6 +222,7 @@ func (r *resolver) expandWildcard(pattern string, at pipeline.Pos) ([]source, er
 	for _, n := range names {
 		loc := n
 		if exp := expr.ExpandGitLab(n, r.vars); exp != n {
+			var ok bool
 			if loc, ok = cleanLocal(exp); !ok {
 				return nil, errorf(at, "include:local paths are relative to the project root", "%s (the expanded name of %s) is outside the project directory", exp, n)
 			}
