@@ -287,7 +287,7 @@ func TestDefaultBranch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := defaultBranch(tt.refs, tt.current); got != tt.want {
+			if got := defaultBranch(parseSymrefs(tt.refs), tt.current); got != tt.want {
 				t.Errorf("defaultBranch = %q, want %q", got, tt.want)
 			}
 		})

@@ -162,23 +162,34 @@ func readGit(ctx context.Context, dir string) (Info, error) {
 	if refsErr != nil {
 		return Info{}, fmt.Errorf("read default branch: %w", refsErr)
 	}
-	info.DefaultBranch = defaultBranch(string(refs), info.Branch)
+	info.DefaultBranch = defaultBranch(parseSymrefs(string(refs)), info.Branch)
 	return info, nil
 }
 
-// defaultBranch picks origin's HEAD from for-each-ref output, else main,
-// else master (local or origin's), else the current branch.
-func defaultBranch(refs, current string) string {
-	have := map[string]bool{}
-	for _, line := range strings.Split(refs, "\n") {
-		name, symref, _ := strings.Cut(line, "\x00")
-		if name == "refs/remotes/origin/HEAD" && strings.HasPrefix(symref, "refs/remotes/origin/") {
-			return strings.TrimPrefix(symref, "refs/remotes/origin/")
+// parseSymrefs reads for-each-ref's "%(refname)%00%(symref)" lines: each
+// listed ref and the ref it points to ("" unless symbolic).
+func parseSymrefs(out string) map[string]string {
+	refs := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if name, symref, _ := strings.Cut(line, "\x00"); name != "" {
+			refs[name] = symref
 		}
-		have[name] = true
+	}
+	return refs
+}
+
+// defaultBranch picks origin's HEAD among the existing refs of
+// defaultBranchRefs (each with its symbolic target), else main, else
+// master (local or origin's), else the current branch.
+func defaultBranch(refs map[string]string, current string) string {
+	if b, ok := strings.CutPrefix(refs["refs/remotes/origin/HEAD"], "refs/remotes/origin/"); ok {
+		return b
 	}
 	for _, b := range []string{"main", "master"} {
-		if have["refs/heads/"+b] || have["refs/remotes/origin/"+b] {
+		if _, ok := refs["refs/heads/"+b]; ok {
+			return b
+		}
+		if _, ok := refs["refs/remotes/origin/"+b]; ok {
 			return b
 		}
 	}

@@ -105,22 +105,21 @@ func readNative(ctx context.Context, dir string) (Info, error) {
 // path asks for-each-ref for them.
 var defaultBranchRefs = []string{"refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master", "refs/remotes/origin/main", "refs/remotes/origin/master"}
 
-// nativeDefaultBranch writes what for-each-ref would print for
-// defaultBranchRefs (the refs that resolve to an object, and origin/HEAD's
-// target) and lets defaultBranch choose, so both paths share the choice.
+// nativeDefaultBranch gives defaultBranch the refs of defaultBranchRefs
+// that for-each-ref would list (those that resolve to an object) and
+// origin/HEAD's target, so both paths share the choice.
 func nativeDefaultBranch(refs *refStore, current string) (string, error) {
-	var out strings.Builder
+	have := map[string]string{}
 	for _, name := range defaultBranchRefs {
 		_, target, found, err := refs.resolveExisting(name)
 		if err != nil {
 			return "", err
 		}
-		if !found {
-			continue
+		if found {
+			have[name] = target
 		}
-		out.WriteString(name + "\x00" + target + "\n")
 	}
-	return defaultBranch(out.String(), current), nil
+	return defaultBranch(have, current), nil
 }
 
 // nativeTag is the tag `git tag --points-at HEAD` names: a tag whose
