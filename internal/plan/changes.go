@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/gantry-ci/gantry/internal/expr"
 	"github.com/gantry-ci/gantry/internal/fnmatch"
@@ -35,11 +34,10 @@ func (ev *evaluator) rulesChangesMatch(globs []string, compareTo string, s *scop
 	if changed == nil {
 		return true, nil
 	}
-	var expanded []string
-	for _, g := range globs {
-		if g = expr.ExpandGitLabNested(g, s.Lookup()); !slices.Contains(expanded, g) {
-			expanded = append(expanded, g)
-		}
+	lookup := s.Lookup()
+	expanded := make([]string, len(globs))
+	for i, g := range globs {
+		expanded[i] = expr.ExpandGitLabNested(g, lookup) // Changes drops repeats
 	}
 	return fnmatch.Changes(expanded, changed), nil
 }
