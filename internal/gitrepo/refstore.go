@@ -16,12 +16,12 @@ import (
 type refStore struct {
 	l       layout
 	objects *objectStore
-	packed  map[string]packedRef
+	// packed is packed-refs, nil until loadPacked reads it.
+	packed map[string]packedRef
 	// tagsPeeled: packed-refs gives the peeled object of each annotated
 	// tag it holds (its "peeled" or "fully-peeled" trait), so a tag
 	// without a "^" line is not annotated.
 	tagsPeeled bool
-	loaded     bool
 }
 
 // packedRef is a line of packed-refs and its peeled ("^") line.
@@ -145,7 +145,7 @@ func (r *refStore) packedRef(name string) (packedRef, error) {
 }
 
 func (r *refStore) loadPacked() error {
-	if r.loaded {
+	if r.packed != nil {
 		return nil
 	}
 	data, err := os.ReadFile(filepath.Join(r.l.commonDir, "packed-refs"))
@@ -156,7 +156,6 @@ func (r *refStore) loadPacked() error {
 	if err != nil {
 		return fmt.Errorf("packed-refs: %w", err)
 	}
-	r.loaded = true
 	return nil
 }
 
