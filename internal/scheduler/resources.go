@@ -1,7 +1,5 @@
 package scheduler
 
-import "sync"
-
 // ResourceGroups are resource_group locks that several runs share: gantry
 // run's pipeline and its child pipelines hold one set, so that two jobs
 // of a group never run at once anywhere in the run. It is safe for
@@ -11,15 +9,13 @@ import "sync"
 // (waiting_for_resource) while its run's loop listens, with its other
 // events, for a group to be given back.
 type ResourceGroups struct {
-	mu   sync.Mutex
+	giveBack
 	held map[string]bool
-	// back is closed, and replaced, when a group is given back.
-	back chan struct{}
 }
 
 // NewResourceGroups returns a set of locks, all free.
 func NewResourceGroups() *ResourceGroups {
-	return &ResourceGroups{held: map[string]bool{}, back: make(chan struct{})}
+	return &ResourceGroups{held: map[string]bool{}}
 }
 
 // isHeld reports whether group is taken.
@@ -45,14 +41,5 @@ func (g *ResourceGroups) release(group string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	delete(g.held, group)
-	close(g.back)
-	g.back = make(chan struct{})
-}
-
-// released returns a channel closed at the next release. Taken before a
-// tryAcquire that fails, it cannot miss a group given back in between.
-func (g *ResourceGroups) released() <-chan struct{} {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.back
+	g.wake()
 }

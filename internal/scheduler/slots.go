@@ -11,15 +11,13 @@ import "sync"
 // and otherwise waits, with its other events, for one to be given back
 // (released), so a run whose jobs wait for slots still reacts to a cancel.
 type Slots struct {
-	mu   sync.Mutex
+	giveBack
 	free int
-	// back is closed, and replaced, when a slot is given back.
-	back chan struct{}
 }
 
 // NewSlots returns n slots; n below 1 is 1.
 func NewSlots(n int) *Slots {
-	return &Slots{free: max(n, 1), back: make(chan struct{})}
+	return &Slots{free: max(n, 1)}
 }
 
 // tryAcquire takes a slot if one is free.
@@ -38,14 +36,32 @@ func (s *Slots) release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.free++
-	close(s.back)
-	s.back = make(chan struct{})
+	s.wake()
 }
 
-// released returns a channel closed at the next release. Taken before a
-// tryAcquire that fails, it cannot miss a slot given back in between.
-func (s *Slots) released() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.back
+// giveBack is what Slots and ResourceGroups share: the lock over their
+// state, and the channel a run's loop waits on for something given back.
+type giveBack struct {
+	mu sync.Mutex
+	// back is closed at the next give-back; nil when no one asked.
+	back chan struct{}
+}
+
+// released returns a channel closed at the next give-back. Taken before a
+// tryAcquire that fails, it cannot miss one in between.
+func (g *giveBack) released() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.back == nil {
+		g.back = make(chan struct{})
+	}
+	return g.back
+}
+
+// wake tells every run waiting that something was given back; mu is held.
+func (g *giveBack) wake() {
+	if g.back != nil {
+		close(g.back)
+		g.back = nil
+	}
 }
