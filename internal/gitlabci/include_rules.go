@@ -120,9 +120,14 @@ func (r *resolver) changed(globs []string) bool {
 // its root, as git ls-files would, .git and gantry's own .gantry (job
 // workspaces hold copies of the project) left out; topLevel stops at the
 // root's own files. An unreadable directory is skipped: exists is a
-// test, not a read.
+// test, not a read. The whole list is walked once per resolve and serves
+// every later clause, top-level ones too (fnmatch.Exists keeps the
+// top-level files of it).
 func (r *resolver) projectFiles(topLevel bool) []string {
-	var files []string
+	if r.files != nil {
+		return r.files
+	}
+	files := []string{}
 	// Walk errors only skip what cannot be read (see above).
 	_ = fs.WalkDir(r.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		switch {
@@ -135,5 +140,8 @@ func (r *resolver) projectFiles(topLevel bool) []string {
 		}
 		return nil
 	})
+	if !topLevel {
+		r.files = files
+	}
 	return files
 }

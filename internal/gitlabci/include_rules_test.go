@@ -101,3 +101,28 @@ func TestIncludeRulesLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestIncludeRulesExistsSharedListing checks that clauses after the first
+// see the project's files as they would alone: a top-level clause after a
+// nested one (whose whole listing it reuses) still compares only the
+// top-level files.
+func TestIncludeRulesExistsSharedListing(t *testing.T) {
+	files := map[string]string{
+		"a.yml":          "a:\n  script: x\n",
+		"b.yml":          "b:\n  script: x\n",
+		"c.yml":          "c:\n  script: x\n",
+		"sub/x.yml":      "",
+		"top.yml":        "",
+		".gitlab-ci.yml": "include:\n  - local: a.yml\n    rules: [{exists: [sub/*.yml]}]\n  - local: b.yml\n    rules: [{exists: ['x.*']}]\n  - local: c.yml\n    rules: [{exists: ['top.*']}]\nalways:\n  script: x\n",
+	}
+	doc, err := resolveFiles(t, files, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := jobKeys(doc)
+	for job, want := range map[string]bool{"a": true, "b": false, "c": true} {
+		if slices.Contains(got, job) != want {
+			t.Errorf("included %s: %v, want %v (jobs %v)", job, !want, want, got)
+		}
+	}
+}

@@ -111,6 +111,9 @@ type resolver struct {
 	parsed map[string][]*Node
 	// sums are the sha256-<base64> hashes of fetched remote files.
 	sums map[string]string
+	// files lists every project file once an include:rules:exists
+	// clause has needed them all (projectFiles).
+	files []string
 }
 
 // source is one pipeline file: the main file, a local or a remote include.
