@@ -16,12 +16,21 @@ import (
 type refStore struct {
 	l       layout
 	objects *objectStore
+	// looseRead holds the loose ref files read so far: HEAD's branch is
+	// read for HEAD and again among defaultBranchRefs.
+	looseRead map[string]looseRef
 	// packed is packed-refs, nil until loadPacked reads it.
 	packed map[string]packedRef
 	// tagsPeeled: packed-refs gives the peeled object of each annotated
 	// tag it holds (its "peeled" or "fully-peeled" trait), so a tag
 	// without a "^" line is not annotated.
 	tagsPeeled bool
+}
+
+// looseRef is what loose found: a file's trimmed content, or none.
+type looseRef struct {
+	content string
+	ok      bool
 }
 
 // packedRef is a line of packed-refs and its peeled ("^") line.
@@ -34,7 +43,7 @@ func newRefStore(l layout) (*refStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &refStore{l: l, objects: objects}, nil
+	return &refStore{l: l, objects: objects, looseRead: map[string]looseRef{}}, nil
 }
 
 // maxSymrefDepth is how many symbolic refs resolve follows, as git's
@@ -111,18 +120,25 @@ func parseSymref(content string) (string, bool) {
 }
 
 // loose reads the loose ref file of name, trailing whitespace trimmed;
-// ok is false when there is none (a directory is no ref).
+// ok is false when there is none (a directory is no ref). Each file is
+// read once.
 func (r *refStore) loose(name string) (string, bool, error) {
+	if l, seen := r.looseRead[name]; seen {
+		return l.content, l.ok, nil
+	}
 	data, err := os.ReadFile(r.refPath(name))
+	var l looseRef
 	switch {
 	case err == nil:
-		return strings.TrimRight(string(data), " \t\r\n"), true, nil
+		l = looseRef{strings.TrimRight(string(data), " \t\r\n"), true}
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.ENOTDIR):
 		// A directory (refs/tags/v1 holding v1/rc), or a path through a
 		// file, is no ref.
-		return "", false, nil
+	default:
+		return "", false, fmt.Errorf("ref %s: %w", name, err)
 	}
-	return "", false, fmt.Errorf("ref %s: %w", name, err)
+	r.looseRead[name] = l
+	return l.content, l.ok, nil
 }
 
 // refPath is where the loose ref name lives: per-worktree refs and HEAD
