@@ -27,7 +27,7 @@ const NoCredentials = "none"
 // registry host, "" for anonymous access, and where the credentials came
 // from (NoCredentials for none).
 func (o *options) engineAuth(ctx context.Context, host string) (header, source string, err error) {
-	r, err := registryauth.NewResolver(o.creds...)
+	r, err := o.resolver()
 	if err != nil {
 		return "", "", err
 	}

@@ -44,7 +44,7 @@ func Inspect(ctx context.Context, ref string, opts ...Option) (Info, error) {
 		return Info{}, err
 	}
 	var info Info
-	err = c.do(ctx, "inspect", r, func() error {
+	err = c.o.do(ctx, "inspect", r, func() error {
 		desc, err := remote.Get(r, c.remoteOptions(ctx)...)
 		if err != nil {
 			return err

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/client"
+
+	"github.com/gantry-ci/gantry/internal/registryauth"
 )
 
 // Defaults of the options.
@@ -47,6 +49,21 @@ type options struct {
 	retry     Retry
 	docker    *client.Client
 	dockerURL string
+	// res is made from creds by resolver, once per call: a push asks it
+	// for the registry client and again for the engine.
+	res *registryauth.Resolver
+}
+
+// resolver returns the credentials' resolver (see WithCredentials).
+func (o *options) resolver() (*registryauth.Resolver, error) {
+	if o.res == nil {
+		r, err := registryauth.NewResolver(o.creds...)
+		if err != nil {
+			return nil, err
+		}
+		o.res = r
+	}
+	return o.res, nil
 }
 
 func makeOptions(opts []Option) *options {

@@ -53,7 +53,7 @@ func Promote(ctx context.Context, src string, dsts []string, log io.Writer, opts
 		return p, err
 	}
 	var desc *remote.Descriptor
-	err = c.do(ctx, "promote", sr, func() error {
+	err = c.o.do(ctx, "promote", sr, func() error {
 		var err error
 		desc, err = remote.Get(sr, c.remoteOptions(ctx)...)
 		return err
@@ -69,7 +69,7 @@ func Promote(ctx context.Context, src string, dsts []string, log io.Writer, opts
 			p.Unchanged = append(p.Unchanged, t.String())
 			continue
 		}
-		err = c.do(ctx, "promote", t, func() error {
+		err = c.o.do(ctx, "promote", t, func() error {
 			if t.Context() == sr.Context() {
 				return remote.Put(t, desc, c.remoteOptions(ctx)...)
 			}

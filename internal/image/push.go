@@ -100,7 +100,7 @@ func (c *registryClient) enginePush(ctx context.Context, cli engineClient, r nam
 		return "", fmt.Errorf("push %s: %w", r, err)
 	}
 	var digest string
-	err = c.do(ctx, "push", r, func() error {
+	err = c.o.do(ctx, "push", r, func() error {
 		rc, err := cli.ImagePush(ctx, r.String(), image.PushOptions{RegistryAuth: auth})
 		if err != nil {
 			return err

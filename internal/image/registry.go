@@ -15,8 +15,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-
-	"github.com/gantry-ci/gantry/internal/registryauth"
 )
 
 // userAgent names gantry to registries, whose logs then tell its requests
@@ -31,7 +29,7 @@ type registryClient struct {
 }
 
 func newRegistryClient(o *options, registry string) (*registryClient, error) {
-	res, err := registryauth.NewResolver(o.creds...)
+	res, err := o.resolver()
 	if err != nil {
 		return nil, err
 	}
@@ -80,11 +78,6 @@ func (c *registryClient) remoteOptions(ctx context.Context) []remote.Option {
 
 // do runs fn, retrying transient failures with exponential backoff within
 // the retry budget, and returns an *Error that says what failed.
-func (c *registryClient) do(ctx context.Context, op string, ref name.Reference, fn func() error) error {
-	return c.o.do(ctx, op, ref, fn)
-}
-
-// do runs fn under o's retry budget; see registryClient.do.
 func (o *options) do(ctx context.Context, op string, ref name.Reference, fn func() error) error {
 	wait := o.retry.Backoff
 	var err error

@@ -35,7 +35,7 @@ func Resolve(ctx context.Context, ref string, opts ...Option) (string, error) {
 // head fetches r's descriptor from its registry.
 func (c *registryClient) head(ctx context.Context, r name.Reference) (*v1.Descriptor, error) {
 	var d *v1.Descriptor
-	err := c.do(ctx, "resolve", r, func() error {
+	err := c.o.do(ctx, "resolve", r, func() error {
 		var err error
 		d, err = remote.Head(r, c.remoteOptions(ctx)...)
 		return err
