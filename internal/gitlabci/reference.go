@@ -112,7 +112,7 @@ func (rr *refResolver) seq(n *Node, depth int) (*Node, error) {
 	c := *n
 	c.Items = items
 	if nested > 0 {
-		rr.nesting[&c] = max(nested, rr.depth(&Node{Kind: Seq, Items: items}))
+		rr.nesting[&c] = max(nested, rr.depth(&c))
 	}
 	return &c, nil
 }
