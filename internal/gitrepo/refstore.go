@@ -282,11 +282,10 @@ func (r *refStore) tags() (map[string]packedRef, error) {
 		if !d.Type().IsRegular() || !validRefName(name) {
 			return fmt.Errorf("tag %s: %w", name, errUnsupported)
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		sha, ok, err := r.loose(name)
+		if err != nil || !ok {
+			return err // !ok: deleted meanwhile
 		}
-		sha := strings.TrimRight(string(data), " \t\r\n")
 		if !isHex40(sha) {
 			return fmt.Errorf("tag %s: %w", name, errUnsupported)
 		}
