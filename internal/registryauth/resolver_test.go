@@ -54,6 +54,22 @@ func decodeHeader(t *testing.T, h string) decoded {
 	return decoded{User: a.Username, Pass: a.Password, Token: a.IdentityToken, Server: a.ServerAddress}
 }
 
+// checkAuth checks where a's credentials came from and the header it
+// sends.
+func checkAuth(t *testing.T, a Auth, source Source, want decoded) {
+	t.Helper()
+	if a.Source != source {
+		t.Errorf("source %q, want %q", a.Source, source)
+	}
+	h, err := a.Header()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, decodeHeader(t, h)); diff != "" {
+		t.Errorf("header (-want +got):\n%s", diff)
+	}
+}
+
 // TestForImage checks the order GitLab Runner uses: the job's
 // DOCKER_AUTH_CONFIG, then its CI_REGISTRY credentials for the project's
 // registry, then the runner's own sources, then the docker config file.
@@ -99,16 +115,7 @@ func TestForImage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.Source != tt.source {
-				t.Errorf("source %q, want %q", a.Source, tt.source)
-			}
-			h, err := a.Header()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, decodeHeader(t, h)); diff != "" {
-				t.Errorf("header (-want +got):\n%s", diff)
-			}
+			checkAuth(t, a, tt.source, tt.want)
 			for _, s := range []string{fmt.Sprint(a), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", a)} {
 				if tt.want.Pass != "" && strings.Contains(s, tt.want.Pass) {
 					t.Errorf("printing the Auth shows the password: %s", s)
@@ -163,16 +170,7 @@ esac
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.Source != tt.source {
-				t.Errorf("source %q, want %q", a.Source, tt.source)
-			}
-			h, err := a.Header()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, decodeHeader(t, h)); diff != "" {
-				t.Errorf("header (-want +got):\n%s", diff)
-			}
+			checkAuth(t, a, tt.source, tt.want)
 		})
 	}
 }
