@@ -132,7 +132,7 @@ func (c *converter) convert(y *yaml.Node, depth int) (*Node, error) {
 			n.Kind = Null
 		}
 		n.Plain = untagged && y.Style&^yaml.TaggedStyle == 0
-		if b, ok := yaml11Bools[strings.ToLower(n.Value)]; ok && n.Tag == TagStr && untagged && y.Style&^yaml.TaggedStyle == 0 {
+		if b, ok := yaml11Bools[strings.ToLower(n.Value)]; ok && n.Plain && n.Tag == TagStr {
 			// GitLab reads YAML 1.1, where a bare yes/no/on/off is a
 			// boolean; yaml.v3 (YAML 1.2) reads it as a string.
 			n.Tag, n.Value = TagBool, b
