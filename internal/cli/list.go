@@ -51,7 +51,11 @@ allow_failure and needs.`,
   gantry list --job test --needs`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pl, err := tf.plan(cmd.Context(), &ff)
+			dir, file, err := ff.locate()
+			if err != nil {
+				return err
+			}
+			pl, err := tf.plan(cmd.Context(), dir, file)
 			if errors.Is(err, plan.ErrNoPipeline) {
 				// "No jobs" is an answer, not a failure of list.
 				fmt.Fprintf(e.stderr, "gantry: %v\n", err)

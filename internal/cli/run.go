@@ -117,7 +117,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	if rf.concurrency < 1 {
 		return withCode(ExitInvalid, fmt.Errorf("run: -j %d: want at least 1 job at once", rf.concurrency))
 	}
-	dir, _, err := ff.locate()
+	dir, file, err := ff.locate()
 	if err != nil {
 		return err
 	}
@@ -155,11 +155,11 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		if err != nil {
 			return nil, err
 		}
-		file, err := rf.gclFile(dir)
+		varsFile, err := rf.gclFile(dir)
 		if err != nil {
 			return nil, err
 		}
-		if gcl, err = loadGCLVariables(home, file, repo.Remote, e.stderr); err != nil {
+		if gcl, err = loadGCLVariables(home, varsFile, repo.Remote, e.stderr); err != nil {
 			return nil, err
 		}
 		vars := gcl.pipeline()
@@ -181,7 +181,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		return err
 	}
 	tf.pipelineID, _ = strconv.Atoi(id) // newPipelineID makes numbers
-	pl, err := tf.plan(ctx, ff)
+	pl, err := tf.plan(ctx, dir, file)
 	if err != nil {
 		os.Remove(logDir) // empty: nothing ran
 	}

@@ -46,13 +46,10 @@ type planned struct {
 	plan    *plan.Plan
 }
 
-// plan reads the git facts, loads the pipeline (include:rules see the
-// predefined and --variable values) and plans it.
-func (f *triggerFlags) plan(ctx context.Context, ff *fileFlags) (*planned, error) {
-	dir, file, err := ff.locate()
-	if err != nil {
-		return nil, err
-	}
+// plan reads the git facts, loads the pipeline file that fileFlags.locate
+// found (include:rules see the predefined and --variable values) and
+// plans it.
+func (f *triggerFlags) plan(ctx context.Context, dir, file string) (*planned, error) {
 	t, repo, err := f.trigger(ctx, dir, file)
 	if err != nil {
 		return nil, err
@@ -95,23 +92,20 @@ func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trig
 	// do not depend on what Read finds: all run at once, since a local run
 	// waits for them before its first job. Outside a repository they fail
 	// and are not looked at.
+	wc := gitrepo.Open(dir)
 	var (
-		wg                sync.WaitGroup
-		files, work       []string
-		filesErr, workErr error
-		tagOnly           bool
+		wg          sync.WaitGroup
+		files, work []string
+		worktreeErr error
+		tagOnly     bool
 	)
 	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		files, work, filesErr = gitrepo.Worktree(ctx, dir)
-		workErr = filesErr
-	}()
+	go func() { defer wg.Done(); files, work, worktreeErr = wc.Worktree(ctx) }()
 	if f.tag == "" && f.ref != "" {
 		wg.Add(1)
-		go func() { defer wg.Done(); tagOnly = isTagOnly(ctx, dir, f.ref) }()
+		go func() { defer wg.Done(); tagOnly = isTagOnly(ctx, wc, f.ref) }()
 	}
-	repo, err := gitrepo.Read(ctx, dir)
+	repo, err := wc.Read(ctx)
 	wg.Wait()
 	switch {
 	case errors.Is(err, gitrepo.ErrNotRepo), errors.Is(err, gitrepo.ErrNoCommit):
@@ -152,15 +146,13 @@ func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trig
 		}
 	}
 	if repo.SHA != gitrepo.ZeroSHA {
-		if filesErr != nil {
-			return t, repo, fmt.Errorf("list repository files: %w", filesErr)
+		if worktreeErr != nil {
+			return t, repo, fmt.Errorf("list repository files: %w", worktreeErr)
 		}
 		t.Files = relativeTo(repo.Dir, dir, files)
 		if f.changed != nil {
 			t.Changed = f.changed
-		} else if workErr != nil {
-			return t, repo, fmt.Errorf("list changed files: %w", workErr)
-		} else if t.Changed, err = changedFiles(ctx, repo, dir, ref, work); err != nil {
+		} else if t.Changed, err = changedFiles(ctx, wc, repo, dir, ref, work); err != nil {
 			return t, repo, err
 		}
 		t.ChangedSince = func(base string) ([]string, error) {
@@ -180,11 +172,11 @@ func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trig
 // branch, everything since it left the default branch; on the default
 // branch, the last commit; plus uncommitted changes (work, relative to
 // the top directory), since a local run tests the working tree.
-func changedFiles(ctx context.Context, repo gitrepo.Info, dir, ref string, work []string) ([]string, error) {
+func changedFiles(ctx context.Context, wc *gitrepo.Repo, repo gitrepo.Info, dir, ref string, work []string) ([]string, error) {
 	from, mergeBase := repo.Parent, false
 	if ref != repo.DefaultBranch {
 		base := "refs/remotes/origin/" + repo.DefaultBranch
-		have, err := gitrepo.HasRefs(ctx, dir, base)
+		have, err := wc.HasRefs(ctx, base)
 		if err != nil {
 			return nil, fmt.Errorf("list changed files: %w", err)
 		}
@@ -229,8 +221,8 @@ func relativeTo(top, dir string, files []string) []string {
 // isTagOnly reports whether ref names a tag and no branch. Outside a
 // repository (HasRefs fails) nothing is a tag: the pipeline is planned for
 // a branch, as when the ref is checked against the commit-less defaults.
-func isTagOnly(ctx context.Context, dir, ref string) bool {
+func isTagOnly(ctx context.Context, wc *gitrepo.Repo, ref string) bool {
 	tag, branch := "refs/tags/"+ref, "refs/heads/"+ref
-	have, err := gitrepo.HasRefs(ctx, dir, tag, branch)
+	have, err := wc.HasRefs(ctx, tag, branch)
 	return err == nil && have[tag] && !have[branch]
 }
