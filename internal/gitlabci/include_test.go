@@ -75,19 +75,7 @@ func TestIncludeVariables(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := maps.Clone(files)
 			fs[".gitlab-ci.yml"] = "include:\n" + indent(tt.include) + "\n"
-			doc, err := resolveFiles(t, fs, Options{Vars: mapVars(vars), Changed: tt.changed})
-			if msg, ok := strings.CutPrefix(tt.want, "error: "); ok {
-				if err == nil || !strings.Contains(err.Error(), msg) {
-					t.Fatalf("error %v, want one saying %q", err, msg)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.Join(jobKeys(doc), ", "); got != tt.want {
-				t.Errorf("included %q, want %q", got, tt.want)
-			}
+			wantIncluded(t, fs, Options{Vars: mapVars(vars), Changed: tt.changed}, tt.want)
 		})
 	}
 }
@@ -139,19 +127,7 @@ func TestIncludeLocalLiteralPath(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := maps.Clone(files)
 			fs[".gitlab-ci.yml"] = "include:\n" + indent(tt.include) + "\n"
-			doc, err := resolveFiles(t, fs, Options{})
-			if msg, ok := strings.CutPrefix(tt.want, "error: "); ok {
-				if err == nil || !strings.Contains(err.Error(), msg) {
-					t.Fatalf("error %v, want one saying %q", err, msg)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.Join(jobKeys(doc), ", "); got != tt.want {
-				t.Errorf("included %q, want %q", got, tt.want)
-			}
+			wantIncluded(t, fs, Options{}, tt.want)
 		})
 	}
 	t.Run("hint", func(t *testing.T) {
@@ -269,5 +245,24 @@ func TestIsURL(t *testing.T) {
 		if got := isURL(tt.in); got != tt.want {
 			t.Errorf("isURL(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+// wantIncluded resolves files and checks the jobs they include, joined
+// with ", ", or with want "error: msg" that resolving fails saying msg.
+func wantIncluded(t *testing.T, files map[string]string, opts Options, want string) {
+	t.Helper()
+	doc, err := resolveFiles(t, files, opts)
+	if msg, ok := strings.CutPrefix(want, "error: "); ok {
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Fatalf("error %v, want one saying %q", err, msg)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(jobKeys(doc), ", "); got != want {
+		t.Errorf("included %q, want %q", got, want)
 	}
 }
