@@ -99,19 +99,17 @@ func New(cfg Config) (*Hooks, error) {
 	for _, n := range cfg.Pinned {
 		h.pinned[n] = true
 	}
-	for n, s := range h.slugs {
-		h.slugs[n] = cfg.SlugPrefix + s
-	}
 	return h, nil
 }
 
 // Slug is the directory name of the job called name: its workspace is
 // .gantry/builds/<slug>, its artifacts .gantry/artifacts/<pipeline>/<slug>.
 func (h *Hooks) Slug(name string) string {
-	if s, ok := h.slugs[name]; ok {
-		return s
+	s, ok := h.slugs[name]
+	if !ok {
+		s = workspace.Slug(name)
 	}
-	return h.cfg.SlugPrefix + workspace.Slug(name)
+	return h.cfg.SlugPrefix + s
 }
 
 // BeforeJob implements scheduler.Hooks: a fresh workspace, the artifacts
