@@ -74,11 +74,11 @@ func Build(commands []string, opt Options) string {
 	// ...)` runs them: errexit ends the shell with the failing command's
 	// exit code, as the subshell passes it on, without the two forks of
 	// the pipeline and the subshell.
-	if opt.Stdin {
-		b.WriteString("eval " + Quote(body.String()) + "\n")
-	} else {
-		b.WriteString("eval " + Quote(body.String()) + " </dev/null\n")
+	b.WriteString("eval " + Quote(body.String()))
+	if !opt.Stdin {
+		b.WriteString(" </dev/null")
 	}
+	b.WriteString("\n")
 	b.WriteString("exit 0\n")
 	return b.String()
 }
