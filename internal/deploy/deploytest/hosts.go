@@ -1,10 +1,7 @@
 package deploytest
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -101,24 +98,7 @@ func (h *Host) Serving() string {
 	h.r.t.Helper()
 	c := h.r.dial(h.SSHD)
 	defer c.Close()
-	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return c.DialContext(ctx, network, addr)
-		},
-	}}
-	resp, err := hc.Get("http://127.0.0.1:" + h.r.WebPort + "/healthz")
-	if err != nil {
-		return "unreachable: " + err.Error()
-	}
-	defer resp.Body.Close()
-	var v struct {
-		Version string `json:"version"`
-		Status  string `json:"status"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		return "bad body: " + err.Error()
-	}
-	return v.Version + "/" + v.Status
+	return h.r.serving(&http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DialContext: c.DialContext}})
 }
 
 // Containers lists the project's containers on the host's engine as

@@ -362,7 +362,12 @@ func (r *Rig) Lookup(name string) (string, bool) {
 // Serving asks the app what version answers on the web port.
 func (r *Rig) Serving() string {
 	r.t.Helper()
-	c := &http.Client{Timeout: 3 * time.Second}
+	return r.serving(&http.Client{Timeout: 3 * time.Second})
+}
+
+// serving asks the app's /healthz on the web port, through c, what
+// version answers: "v2/ok", say, or what went wrong.
+func (r *Rig) serving(c *http.Client) string {
 	resp, err := c.Get("http://127.0.0.1:" + r.WebPort + "/healthz")
 	if err != nil {
 		return "unreachable: " + err.Error()
