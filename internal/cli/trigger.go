@@ -89,9 +89,9 @@ func triggerVars(t plan.Trigger) func(string) (string, bool) {
 // trigger builds the plan.Trigger for the project in dir.
 func (f *triggerFlags) trigger(ctx context.Context, dir, file string) (plan.Trigger, gitrepo.Info, error) {
 	// The file list, the working tree's changes and whether --ref is a tag
-	// do not depend on what Read finds: all run at once, since a local run
-	// waits for them before its first job. Outside a repository they fail
-	// and are not looked at.
+	// do not depend on what Read finds: all run at once, on the working
+	// copy located once, since a local run waits for them before its
+	// first job. Outside a repository they fail and are not looked at.
 	wc := gitrepo.Open(dir)
 	var (
 		wg          sync.WaitGroup

@@ -36,14 +36,19 @@ func WorkingChanges(ctx context.Context, dir string) ([]string, error) {
 // untracked files, and the tracked files are read from the index
 // directly (git ls-files when the index is one indexPaths leaves to it).
 func Worktree(ctx context.Context, dir string) (files, changed []string, err error) {
-	tracked, idxErr := indexPaths(dir)
-	changed, untracked, err := status(ctx, dir)
+	return Open(dir).Worktree(ctx)
+}
+
+// Worktree is the package's Worktree for the working copy r located.
+func (r *Repo) Worktree(ctx context.Context) (files, changed []string, err error) {
+	tracked, idxErr := indexPaths(r)
+	changed, untracked, err := status(ctx, r.dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	if idxErr != nil {
 		// Declined (errUnsupported) or unreadable: git lists them.
-		files, err = Files(ctx, dir)
+		files, err = Files(ctx, r.dir)
 		return files, changed, err
 	}
 	return orEmpty(sortedUnique(append(tracked, untracked...))), changed, nil

@@ -11,16 +11,15 @@ import (
 	"path/filepath"
 )
 
-// indexPaths lists the paths the index of the working copy at dir holds,
+// indexPaths lists the paths the index of the working copy r holds,
 // as `git ls-files --cached --deduplicate` does, by reading the index
 // file (versions 2 to 4). A split or sparse index, or a damaged one, is
 // errUnsupported: git reads those.
-func indexPaths(dir string) ([]string, error) {
-	l, err := discover(dir)
-	if err != nil {
-		return nil, err
+func indexPaths(r *Repo) ([]string, error) {
+	if r.err != nil {
+		return nil, r.err
 	}
-	data, err := os.ReadFile(filepath.Join(l.gitDir, "index"))
+	data, err := os.ReadFile(filepath.Join(r.l.gitDir, "index"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return []string{}, nil // no index yet: nothing is tracked
 	}

@@ -128,7 +128,7 @@ func TestWorktreeMatchesGit(t *testing.T) {
 			if diff := cmp.Diff(wantChanged, changed); diff != "" {
 				t.Errorf("changes (-status +Worktree):\n%s", diff)
 			}
-			_, ierr := indexPaths(dir)
+			_, ierr := indexPaths(Open(dir))
 			if native := !errors.Is(ierr, errUnsupported); native != tt.native {
 				t.Errorf("indexPaths answered = %v (err %v), want %v", native, ierr, tt.native)
 			}
@@ -230,7 +230,7 @@ func TestWorktreeLinked(t *testing.T) {
 	if !contains(got, "only-here.txt") || !contains(got, "untracked.txt") {
 		t.Errorf("Worktree = %v, want the worktree's own staged and untracked files", got)
 	}
-	if _, err := indexPaths(wt); err != nil {
+	if _, err := indexPaths(Open(wt)); err != nil {
 		t.Errorf("indexPaths: %v", err)
 	}
 }

@@ -74,11 +74,16 @@ func (i Info) Before() string {
 // waits for it before its first job: it reads .git directly when it can
 // do so exactly as git would (readNative), else runs git (readGit).
 func Read(ctx context.Context, dir string) (Info, error) {
-	info, err := readNative(ctx, dir)
+	return Open(dir).Read(ctx)
+}
+
+// Read is the package's Read for the working copy r located.
+func (r *Repo) Read(ctx context.Context) (Info, error) {
+	info, err := readNative(ctx, r)
 	if err != nil && !errors.Is(err, ErrNoCommit) {
 		// Declined (errUnsupported) or failed: git reads it, and words
 		// the error if there is one.
-		return readGit(ctx, dir)
+		return readGit(ctx, r.dir)
 	}
 	return info, err
 }

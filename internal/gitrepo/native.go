@@ -14,11 +14,11 @@ import (
 // objectStore); Read then asks git. Two facts fall back on their own: the
 // origin URL when a config file has includes, and the tag of a detached
 // HEAD when several tags name it (git's version sort decides).
-func readNative(ctx context.Context, dir string) (Info, error) {
-	l, err := discover(dir)
-	if err != nil {
-		return Info{}, err
+func readNative(ctx context.Context, r *Repo) (Info, error) {
+	if r.err != nil {
+		return Info{}, r.err
 	}
+	l, dir := r.l, r.dir
 	refs, err := newRefStore(l)
 	if err != nil {
 		return Info{}, err

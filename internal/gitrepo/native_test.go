@@ -278,7 +278,7 @@ func TestReadNativeMatchesGit(t *testing.T) {
 			if top != gitTop || fmt.Sprint(err) != fmt.Sprint(gitErr) {
 				t.Errorf("TopLevel = %q, %v; rev-parse --show-toplevel %q, %v", top, err, gitTop, gitErr)
 			}
-			_, nerr := readNative(ctx, dir)
+			_, nerr := readNative(ctx, Open(dir))
 			if native := !errors.Is(nerr, errUnsupported); native != tt.native {
 				t.Errorf("direct reader answered = %v (err %v), want %v", native, nerr, tt.native)
 			}

@@ -13,15 +13,20 @@ import (
 // git command. A symbolic ref whose target is missing does not exist, as
 // for git rev-parse --verify.
 func HasRefs(ctx context.Context, dir string, names ...string) (map[string]bool, error) {
+	return Open(dir).HasRefs(ctx, names...)
+}
+
+// HasRefs is the package's HasRefs for the working copy r located.
+func (r *Repo) HasRefs(ctx context.Context, names ...string) (map[string]bool, error) {
 	have := map[string]bool{}
 	if len(names) == 0 {
 		// for-each-ref without a pattern would list every ref.
 		return have, nil
 	}
-	if have, err := hasRefsNative(dir, names); err == nil {
+	if have, err := hasRefsNative(r, names); err == nil {
 		return have, nil
 	}
-	return hasRefsGit(ctx, dir, names)
+	return hasRefsGit(ctx, r.dir, names)
 }
 
 // hasRefsGit is HasRefs by git for-each-ref.
@@ -47,12 +52,11 @@ func hasRefsGit(ctx context.Context, dir string, names []string) (map[string]boo
 
 // hasRefsNative is HasRefs without git; errUnsupported when only git
 // can tell (see discover), or for a name this reader does not check.
-func hasRefsNative(dir string, names []string) (map[string]bool, error) {
-	l, err := discover(dir)
-	if err != nil {
-		return nil, err
+func hasRefsNative(r *Repo, names []string) (map[string]bool, error) {
+	if r.err != nil {
+		return nil, r.err
 	}
-	refs, err := newRefStore(l)
+	refs, err := newRefStore(r.l)
 	if err != nil {
 		return nil, err
 	}
@@ -77,10 +81,7 @@ func hasRefsNative(dir string, names []string) (map[string]bool, error) {
 // dir; it needs no commit. It is read from the file system as git finds it
 // (see discover), else asked of git.
 func TopLevel(ctx context.Context, dir string) (string, error) {
-	if l, err := discover(dir); err == nil {
-		return l.top, nil
-	}
-	return topLevelGit(ctx, dir)
+	return Open(dir).TopLevel(ctx)
 }
 
 // topLevelGit is TopLevel by git rev-parse.
