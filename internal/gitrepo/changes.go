@@ -23,17 +23,11 @@ func Changed(ctx context.Context, dir, from, to string, mergeBase bool) ([]strin
 	return orEmpty(sortedUnique(splitZ(out))), nil
 }
 
-// WorkingChanges lists the paths that differ between HEAD and the working
-// tree: staged, unstaged and untracked-not-ignored files. A local run
-// uses it so that rules:changes sees what the user is about to commit.
-func WorkingChanges(ctx context.Context, dir string) ([]string, error) {
-	changed, _, err := status(ctx, dir)
-	return changed, err
-}
-
-// Worktree returns what Files and WorkingChanges return, running one git
-// command where they run two: git status lists the changes and the
-// untracked files, and the tracked files are read from the index
+// Worktree returns what Files returns, and the paths that differ between
+// HEAD and the working tree (staged, unstaged and untracked-not-ignored
+// files: a local run's rules:changes see what the user is about to
+// commit). One git command answers both: git status lists the changes
+// and the untracked files, and the tracked files are read from the index
 // directly (git ls-files when the index is one indexPaths leaves to it).
 func Worktree(ctx context.Context, dir string) (files, changed []string, err error) {
 	return Open(dir).Worktree(ctx)

@@ -227,7 +227,7 @@ func TestChangedAndFiles(t *testing.T) {
 		write(t, dir, "debug.log", "ignored\n")
 		write(t, dir, "staged.txt", "s\n")
 		run(t, dir, "add", "staged.txt")
-		got, err := WorkingChanges(ctx, dir)
+		_, got, err := Worktree(ctx, dir)
 		if err != nil {
 			t.Fatal(err)
 		}

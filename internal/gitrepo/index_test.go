@@ -15,7 +15,7 @@ import (
 )
 
 // TestWorktreeMatchesGit compares Worktree (the index read directly, one
-// git status) with Files and WorkingChanges (git ls-files and git status)
+// git status) with git ls-files (Files) and git status alone
 // on indexes of every kind git writes.
 func TestWorktreeMatchesGit(t *testing.T) {
 	tests := []struct {
@@ -114,7 +114,7 @@ func TestWorktreeMatchesGit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantChanged, err := WorkingChanges(ctx, dir)
+			wantChanged, _, err := status(ctx, dir)
 			if err != nil {
 				t.Fatal(err)
 			}
