@@ -64,28 +64,34 @@ func (o owner) alive() bool {
 
 // procStart returns the start time of process pid, in clock ticks.
 func procStart(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := procStat(pid, 20)
 	if err != nil {
 		return 0, err
-	}
-	f := statFields(b)
-	if len(f) < 20 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected %q", pid, b)
 	}
 	return strconv.ParseUint(f[19], 10, 64)
 }
 
 // procParent returns the parent of process pid.
 func procParent(pid int) (int, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := procStat(pid, 2)
 	if err != nil {
 		return 0, err
 	}
-	f := statFields(b)
-	if len(f) < 2 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected %q", pid, b)
-	}
 	return strconv.Atoi(f[1])
+}
+
+// procStat returns the fields of /proc/PID/stat after the command name
+// (see statFields), at least n of them.
+func procStat(pid, n int) ([]string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
+	f := statFields(b)
+	if len(f) < n {
+		return nil, fmt.Errorf("/proc/%d/stat: unexpected %q", pid, b)
+	}
+	return f, nil
 }
 
 // statFields splits /proc/PID/stat after the command name, which is in
