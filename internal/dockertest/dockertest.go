@@ -105,11 +105,8 @@ func (h *Host) network(id string) {
 	peer := "gt" + id + "b"
 	h.ip("netns", "add", h.Name)
 	h.t.Cleanup(func() {
-		// Deleting the namespace deletes its end of the pair, and the pair
-		// with it, but not at once: the explicit delete leaves no window.
-		_ = exec.Command(h.prog("ip"), "link", "del", h.link).Run() // gone already when the namespace went first
-		if out, err := exec.Command(h.prog("ip"), "netns", "del", h.Name).CombinedOutput(); err != nil {
-			h.t.Errorf("dockertest: ip netns del %s: %v: %s", h.Name, err, out)
+		if err := deleteNetwork(h.prog("ip"), h.link, h.Name); err != nil {
+			h.t.Errorf("dockertest: %v", err)
 		}
 	})
 	h.ip("link", "add", h.link, "type", "veth", "peer", "name", peer)

@@ -165,11 +165,10 @@ func removeMachine(ip, run string, o owner) error {
 		errs = append(errs, stopProcesses(st.Sys().(*syscall.Stat_t), filepath.Join(run, "docker.pid")))
 	}
 	errs = append(errs, unmountUnder(run, o.Data))
-	_ = exec.Command(ip, "link", "del", o.Link).Run() // gone with the namespace, or before
 	if _, err := os.Stat(ns); err == nil {
-		if out, err := exec.Command(ip, "netns", "del", o.Netns).CombinedOutput(); err != nil {
-			errs = append(errs, fmt.Errorf("ip netns del: %v: %s", err, out))
-		}
+		errs = append(errs, deleteNetwork(ip, o.Link, o.Netns))
+	} else {
+		_ = exec.Command(ip, "link", "del", o.Link).Run() // gone with the namespace, or before
 	}
 	if o.Data != "" {
 		errs = append(errs, os.RemoveAll(o.Data))
@@ -180,6 +179,17 @@ func removeMachine(ip, run string, o owner) error {
 		return err
 	}
 	return os.RemoveAll(run)
+}
+
+// deleteNetwork deletes a machine's end of the veth pair, then its
+// namespace. Deleting the namespace deletes its end of the pair, and the
+// pair with it, but not at once: the explicit delete leaves no window.
+func deleteNetwork(ip, link, netns string) error {
+	_ = exec.Command(ip, "link", "del", link).Run() // gone with the namespace, or before
+	if out, err := exec.Command(ip, "netns", "del", netns).CombinedOutput(); err != nil {
+		return fmt.Errorf("ip netns del %s: %v: %s", netns, err, out)
+	}
+	return nil
 }
 
 // stopProcesses ends the processes in the network namespace ns (its
