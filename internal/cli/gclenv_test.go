@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -219,15 +218,10 @@ func TestGCLOptionsEndToEnd(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv("GCL_VARIABLE", "VAR1=from_env1;VAR2=from_env2")
 	t.Setenv("GCL_VARIABLE_MY_VAR", "hello")
-	code, out, errOut := run(t, "list", "--json", "-C", dir)
-	if code != 0 {
-		t.Fatalf("list: exit %d: %s", code, errOut)
+	if jobs := listJobs(t, dir); len(jobs) != 1 || jobs[0].Name != "test-job" {
+		t.Fatalf("list: %+v", jobs)
 	}
-	var listed struct{ Jobs []listedJob }
-	if err := json.Unmarshal([]byte(out), &listed); err != nil || len(listed.Jobs) != 1 || listed.Jobs[0].Name != "test-job" {
-		t.Fatalf("list: %v %s", err, out)
-	}
-	code, out, errOut = run(t, "run", "-C", dir)
+	code, out, errOut := run(t, "run", "-C", dir)
 	if code != 0 {
 		t.Fatalf("run: exit %d: %s\n%s", code, out, errOut)
 	}

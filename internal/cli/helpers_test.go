@@ -35,6 +35,24 @@ func writeFiles(t *testing.T, files map[string]string) string {
 	return dir
 }
 
+// gantryLogs returns the files under dir/.gantry/logs by path.
+func gantryLogs(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	texts := map[string]string{}
+	err := filepath.Walk(filepath.Join(dir, ".gantry", "logs"), func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			b, rerr := os.ReadFile(p)
+			texts[p] = string(b)
+			return rerr
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return texts
+}
+
 // gitIn runs git in dir for a test, with a fixed identity and without the
 // user's or the system's configuration, and returns its trimmed output.
 func gitIn(t *testing.T, dir string, args ...string) string {

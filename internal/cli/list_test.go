@@ -80,15 +80,7 @@ func TestListGuidePipeline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			code, out, errOut := run(t, append([]string{"list", "--json", "-C", dir}, tt.args...)...)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
-			var got struct{ Jobs []listedJob }
-			if err := json.Unmarshal([]byte(out), &got); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got.Jobs); diff != "" {
+			if diff := cmp.Diff(tt.want, listJobs(t, dir, tt.args...)); diff != "" {
 				t.Errorf("jobs (-want +got):\n%s", diff)
 			}
 		})
@@ -121,4 +113,19 @@ func TestListNoPipeline(t *testing.T) {
 	if code, _, errOut := run(t, "list", "-C", dir, "--job", "nope"); code != ExitInvalid {
 		t.Errorf("unknown --job: exit %d, %s", code, errOut)
 	}
+}
+
+// listJobs runs `gantry list --json -C dir args...`, which must succeed,
+// and returns the jobs it lists.
+func listJobs(t *testing.T, dir string, args ...string) []listedJob {
+	t.Helper()
+	code, out, errOut := run(t, append([]string{"list", "--json", "-C", dir}, args...)...)
+	if code != 0 {
+		t.Fatalf("list %v: exit %d: %s", args, code, errOut)
+	}
+	var got struct{ Jobs []listedJob }
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("list %v: %v\n%s", args, err, out)
+	}
+	return got.Jobs
 }

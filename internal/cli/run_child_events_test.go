@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -25,13 +23,12 @@ func TestRunChildEventsJSON(t *testing.T) {
 		"child.yml":      "show:\n  script: echo child show\nnested:\n  stage: deploy\n  trigger:\n    include: grandchild.yml\n",
 		"grandchild.yml": "deep:\n  script: echo deep\n",
 	})
-	var out, errOut bytes.Buffer
-	code := Main(context.Background(), []string{"run", "-C", dir, "--json"}, strings.NewReader(""), &out, &errOut)
+	code, out, errOut := run(t, "run", "-C", dir, "--json")
 	if code != 0 {
-		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	var events []scheduler.Event
-	sc := bufio.NewScanner(&out)
+	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		var ev scheduler.Event
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {

@@ -3,32 +3,12 @@ package cli
 import (
 	"encoding/base64"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gantry-ci/gantry/internal/registrytest"
 	"github.com/gantry-ci/gantry/internal/testenv"
 )
-
-// gantryLogs returns the files under dir/.gantry/logs by path.
-func gantryLogs(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	texts := map[string]string{}
-	err := filepath.Walk(filepath.Join(dir, ".gantry", "logs"), func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			b, rerr := os.ReadFile(p)
-			texts[p] = string(b)
-			return rerr
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return texts
-}
 
 // TestRunMasksCredentials: registry credentials and tokens a job gets
 // without anyone marking them masked — from --variable, a variables file,

@@ -230,18 +230,8 @@ func testRunMasksSecrets(t *testing.T, extra ...string) {
 				t.Fatalf("exit code %d\n%s\n%s", code, out, errOut)
 			}
 			report, _ := json.Marshal(r)
-			texts := map[string]string{"stdout": out, "stderr": errOut, "report": string(report)}
-			err := filepath.Walk(filepath.Join(dir, ".gantry", "logs"), func(p string, fi os.FileInfo, err error) error {
-				if err == nil && !fi.IsDir() {
-					b, rerr := os.ReadFile(p)
-					texts[p] = string(b)
-					return rerr
-				}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			texts := gantryLogs(t, dir)
+			texts["stdout"], texts["stderr"], texts["report"] = out, errOut, string(report)
 			for where, text := range texts {
 				for _, secret := range []string{token, password, token[:5] + "\n", token[5:]} {
 					if strings.Contains(text, secret) {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,16 +54,8 @@ app:
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			code, out, errOut := run(t, append([]string{"list", "--json", "-C", dir}, tt.args...)...)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
-			var got struct{ Jobs []listedJob }
-			if err := json.Unmarshal([]byte(out), &got); err != nil {
-				t.Fatal(err)
-			}
 			var names []string
-			for _, j := range got.Jobs {
+			for _, j := range listJobs(t, dir, tt.args...) {
 				names = append(names, j.Name)
 			}
 			if diff := cmp.Diff(tt.want, names); diff != "" {
