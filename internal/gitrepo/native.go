@@ -111,7 +111,7 @@ var defaultBranchRefs = []string{"refs/remotes/origin/HEAD", "refs/heads/main", 
 func nativeDefaultBranch(refs *refStore, current string) (string, error) {
 	have := map[string]string{}
 	for _, name := range defaultBranchRefs {
-		_, target, found, err := refs.resolveExisting(name)
+		target, found, err := refs.listed(name)
 		if err != nil {
 			return "", err
 		}

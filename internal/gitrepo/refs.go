@@ -66,7 +66,7 @@ func hasRefsNative(r *Repo, names []string) (map[string]bool, error) {
 			// A pattern, or a name git may read another way.
 			return nil, fmt.Errorf("ref %q: %w", name, errUnsupported)
 		}
-		ok, err := refs.exists(name)
+		_, ok, err := refs.listed(name)
 		if err != nil {
 			return nil, err
 		}

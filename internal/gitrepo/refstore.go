@@ -84,30 +84,24 @@ func (r *refStore) resolve(name string) (sha, target string, found bool, err err
 	return "", "", false, fmt.Errorf("ref %s: symbolic refs too deep: %w", name, errUnsupported)
 }
 
-// exists reports whether for-each-ref would list the ref: it resolves.
-// A ref to a missing object is listed by some versions of git and
-// skipped by others (before GIT_REF_PARANOIA became the default): the
+// listed reports whether for-each-ref would list the ref (it resolves)
+// and, for a symbolic ref, the ref it points to. A ref to a missing
+// object is listed by some versions of git and skipped by others (before
+// GIT_REF_PARANOIA became the default): that is errUnsupported, and the
 // installed git decides.
-func (r *refStore) exists(name string) (bool, error) {
-	_, _, found, err := r.resolveExisting(name)
-	return found, err
-}
-
-// resolveExisting is resolve for a ref whose object must be present,
-// else errUnsupported (see exists).
-func (r *refStore) resolveExisting(name string) (sha, target string, found bool, err error) {
-	sha, target, found, err = r.resolve(name)
+func (r *refStore) listed(name string) (target string, found bool, err error) {
+	sha, target, found, err := r.resolve(name)
 	if err != nil || !found {
-		return "", "", false, err
+		return "", false, err
 	}
 	ok, err := r.objects.hasObject(sha)
 	if err != nil {
-		return "", "", false, err
+		return "", false, err
 	}
 	if !ok {
-		return "", "", false, fmt.Errorf("ref %s: object %s is missing: %w", name, sha, errUnsupported)
+		return "", false, fmt.Errorf("ref %s: object %s is missing: %w", name, sha, errUnsupported)
 	}
-	return sha, target, true, nil
+	return target, true, nil
 }
 
 // parseSymref reads "ref: <name>" (git allows any spaces after the colon).
