@@ -51,9 +51,10 @@ func readNative(ctx context.Context, r *Repo) (Info, error) {
 			}
 			info.SHA = p.sha
 		}
-		info.Branch, info.Detached = strings.TrimPrefix(target, "refs/heads/"), !strings.HasPrefix(target, "refs/heads/")
-		if info.Detached {
-			info.Branch = ""
+		if branch, ok := strings.CutPrefix(target, "refs/heads/"); ok {
+			info.Branch = branch
+		} else {
+			info.Detached = true
 		}
 	} else {
 		if !isHex40(head) {
