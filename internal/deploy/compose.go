@@ -119,10 +119,20 @@ func (c compose) run(service, command string) string {
 // container running, the migration going on with the lock released. The
 // environment is locked, so such a container is this deploy's.
 func (c compose) stopRuns(service, image string) string {
-	ids := "$(docker ps -aq --filter label=com.docker.compose.project=" + shellQuote(c.project) +
-		" --filter label=com.docker.compose.service=" + shellQuote(service) +
-		" --filter label=com.docker.compose.oneoff=True --filter ancestor=" + shellQuote(image) + ")"
+	ids := c.serviceIDs(service, "label=com.docker.compose.oneoff=True", "ancestor="+shellQuote(image))
 	return "ids=" + ids + `; if [ -n "$ids" ]; then docker stop -t 3 $ids >/dev/null; docker rm -f $ids >/dev/null; fi`
+}
+
+// serviceIDs is the command substitution listing the ids of the
+// project's containers of service (by compose's labels, with the docker
+// CLI), narrowed by more docker ps filters, already quoted.
+func (c compose) serviceIDs(service string, filters ...string) string {
+	ids := "$(docker ps -aq --filter label=com.docker.compose.project=" + shellQuote(c.project) +
+		" --filter label=com.docker.compose.service=" + shellQuote(service)
+	for _, f := range filters {
+		ids += " --filter " + f
+	}
+	return ids + ")"
 }
 
 // composeProject is the project name as both composes accept it, the

@@ -53,12 +53,10 @@ func (c compose) roll(services []gantryfile.Service, image string, back *compose
 	img := shellQuote(image)
 	fmt.Fprintf(&b, "docker image inspect %s >/dev/null 2>&1 || { echo %s; exit 1; }; set --; ", img, rollImageMissing)
 	for _, name := range first {
-		ids := "$(docker ps -aq --filter label=com.docker.compose.project=" + shellQuote(c.project) +
-			" --filter label=com.docker.compose.service=" + shellQuote(name) + ")"
 		// The positional parameters collect what was stopped, quoted.
 		fmt.Fprintf(&b, `ids=%s && if [ -n "$ids" ]; then ids=$(docker inspect --format '{{.Id}} {{.Config.Image}}' $ids | while read -r id img; do [ "$img" = %s ] || echo "$id"; done); fi && `+
 			`if [ -n "$ids" ]; then set -- "$@" %s; docker stop $ids >/dev/null && docker rm $ids >/dev/null; fi && `,
-			ids, img, shellQuote(name))
+			c.serviceIDs(name), img, shellQuote(name))
 	}
 	// compose's progress goes to stderr, keeping stdout for the reports.
 	b.WriteString("{ " + up + " >&2; }; rc=$?")
