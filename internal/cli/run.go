@@ -125,50 +125,9 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	if err != nil {
 		return err
 	}
-	// Variables files and --secret become pipeline variables, below the
-	// --variable ones, as GitLab ranks project variables.
-	extra, err := rf.variables(dir)
+	vars, err := rf.runVariables(dir, tf, e.stderr)
 	if err != nil {
 		return err
-	}
-	var secrets []string
-	masked, files := map[string]bool{}, map[string]bool{}
-	pinned := map[string]bool{}
-	var fromFiles []string
-	for _, v := range extra {
-		fromFiles = append(fromFiles, v.name+"="+v.value)
-		if v.masked && v.value != "" {
-			secrets = append(secrets, v.value)
-			masked[v.name] = true
-		}
-		files[v.name] = v.file
-	}
-	for _, kv := range tf.variables {
-		if name, _, ok := strings.Cut(kv, "="); ok && name != "" {
-			pinned[name], files[name] = true, false
-		}
-	}
-	tf.variables = append(fromFiles, tf.variables...)
-	var gcl *gclVars
-	tf.project = func(repo gitrepo.Info) ([]plan.Variable, error) {
-		home, err := rf.homeDir(dir)
-		if err != nil {
-			return nil, err
-		}
-		varsFile, err := rf.gclFile(dir)
-		if err != nil {
-			return nil, err
-		}
-		if gcl, err = loadGCLVariables(home, varsFile, repo.Remote, e.stderr); err != nil {
-			return nil, err
-		}
-		vars := gcl.pipeline()
-		for _, v := range vars {
-			if v.File && !pinned[v.Name] {
-				files[v.Name] = true
-			}
-		}
-		return vars, nil
 	}
 
 	wsDir, err := workspace.Open(dir)
@@ -193,8 +152,7 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		return err
 	}
 	warnUnknownGateJobs(e.stderr, gate, pl.pipeline)
-	markVariables(pl.plan, masked, files)
-	gcl.apply(pl.plan, pinned)
+	vars.mark(pl.plan)
 	if rf.validateDeps {
 		if err := validateDependencies(pl.plan); err != nil {
 			return err
@@ -228,8 +186,9 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 	for _, j := range pl.plan.Jobs {
 		all = append(all, j.Name)
 	}
+	pinned := slices.Collect(maps.Keys(vars.pinned))
 	hooks, err := jobhooks.New(jobhooks.Config{
-		Dir: wsDir, Source: src, PipelineID: id, Jobs: all, Pinned: slices.Collect(maps.Keys(pinned)),
+		Dir: wsDir, Source: src, PipelineID: id, Jobs: all, Pinned: pinned,
 		Fallback: latestArtifacts(wsDir, id, all, p), Coverage: gate,
 	})
 	if err != nil {
@@ -284,16 +243,15 @@ func runPipeline(ctx context.Context, e *env, ff *fileFlags, tf *triggerFlags, r
 		ResourceGroups: scheduler.NewResourceGroups(),
 		DefaultTimeout: rf.timeout,
 		Manual:         manual,
-		Secrets:        append(secrets, environmentSecrets(os.Getenv)...),
+		Secrets:        append(vars.secrets, environmentSecrets(os.Getenv)...),
 		LogLimit:       rf.logLimit,
 		Color:          color,
 		WorkDir:        pl.dir,
 		PipelineID:     id,
 		Terminal:       e.terminal(),
 	}
-	ds := &downstream{pl: pl, ws: wsDir, src: src, logs: lf, base: cfg, pinned: slices.Collect(maps.Keys(pinned)),
-		model: pl.pipeline, names: all,
-		prepare: func(p *plan.Plan) { markVariables(p, masked, files); gcl.apply(p, pinned) }}
+	ds := &downstream{pl: pl, ws: wsDir, src: src, logs: lf, base: cfg, pinned: pinned,
+		model: pl.pipeline, names: all, prepare: vars.mark}
 	cfg.Downstream = ds.run
 	s, err := scheduler.New(cfg)
 	if err != nil {

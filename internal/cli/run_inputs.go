@@ -3,9 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/gantry-ci/gantry/internal/gitrepo"
 	"github.com/gantry-ci/gantry/internal/plan"
 	"github.com/gantry-ci/gantry/internal/workspace"
 )
@@ -91,20 +94,86 @@ func (rf *runFlags) homeDir(dir string) (string, error) {
 	return filepath.Abs(home)
 }
 
-// markVariables sets Masked and File on the variables that came from the
-// variables file or --secret, in every job.
-func markVariables(p *plan.Plan, masked, files map[string]bool) {
+// runVariables are the variables a run adds to the pipeline file's: the
+// variables file, --secret and gitlab-ci-local's variables files.
+type runVariables struct {
+	// secrets are the masked values, for the masker.
+	secrets []string
+	// masked and files name the variables to mark Masked and File in
+	// every job.
+	masked, files map[string]bool
+	// pinned are the names --variable sets: no other source changes them.
+	pinned map[string]bool
+	// gcl is gitlab-ci-local's variables, read once the repository is
+	// known (triggerFlags.project).
+	gcl *gclVars
+}
+
+// runVariables reads the variables file and --secret values, which rank
+// below the --variable ones as GitLab ranks project variables, into tf,
+// and has tf read gitlab-ci-local's files once the repository is known.
+// Notes go to warn.
+func (rf *runFlags) runVariables(dir string, tf *triggerFlags, warn io.Writer) (*runVariables, error) {
+	extra, err := rf.variables(dir)
+	if err != nil {
+		return nil, err
+	}
+	rv := &runVariables{masked: map[string]bool{}, files: map[string]bool{}, pinned: map[string]bool{}}
+	var fromFiles []string
+	for _, v := range extra {
+		fromFiles = append(fromFiles, v.name+"="+v.value)
+		if v.masked && v.value != "" {
+			rv.secrets = append(rv.secrets, v.value)
+			rv.masked[v.name] = true
+		}
+		rv.files[v.name] = v.file
+	}
+	for _, kv := range tf.variables {
+		if name, _, ok := strings.Cut(kv, "="); ok && name != "" {
+			rv.pinned[name], rv.files[name] = true, false
+		}
+	}
+	tf.variables = append(fromFiles, tf.variables...)
+	tf.project = func(repo gitrepo.Info) ([]plan.Variable, error) {
+		home, err := rf.homeDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		varsFile, err := rf.gclFile(dir)
+		if err != nil {
+			return nil, err
+		}
+		if rv.gcl, err = loadGCLVariables(home, varsFile, repo.Remote, warn); err != nil {
+			return nil, err
+		}
+		vars := rv.gcl.pipeline()
+		for _, v := range vars {
+			if v.File && !rv.pinned[v.Name] {
+				rv.files[v.Name] = true
+			}
+		}
+		return vars, nil
+	}
+	return rv, nil
+}
+
+// mark sets Masked and File on the variables that came from the variables
+// file, --secret or gitlab-ci-local's files, in every job of p (the top
+// pipeline or a child), and gives each job gitlab-ci-local's values for
+// its environment.
+func (rv *runVariables) mark(p *plan.Plan) {
 	for _, j := range p.Jobs {
 		for i := range j.Variables {
 			v := &j.Variables[i]
-			if masked[v.Name] {
+			if rv.masked[v.Name] {
 				v.Masked = true
 			}
-			if files[v.Name] {
+			if rv.files[v.Name] {
 				v.File = true
 			}
 		}
 	}
+	rv.gcl.apply(p, rv.pinned)
 }
 
 // playedJobs lists the manual jobs to play: --manual names (a base name
