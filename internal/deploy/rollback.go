@@ -45,7 +45,7 @@ func (s *session) diagnose(ctx context.Context, rep *Report, rel release) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	for i, r := range s.remotes[:s.switched] {
-		out, err := output(cctx, r, s.comp[i].with(s.composeVars(rel)).logs(s.services(), n)+" 2>&1", nil)
+		out, err := output(cctx, r, s.composeFor(i, rel).logs(s.services(), n)+" 2>&1", nil)
 		if err != nil {
 			s.log.printf("gantry: logs on %s: %v\n", s.hosts[i], err)
 			continue

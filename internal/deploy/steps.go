@@ -103,6 +103,11 @@ func (s *session) uploaded(i int, b *bundle, out string) {
 	s.comp[i] = compose{bin: composeBin(out), dir: s.dir, project: s.project(), files: b.files}
 }
 
+// composeFor returns host i's compose for rel's variables.
+func (s *session) composeFor(i int, rel release) compose {
+	return s.comp[i].with(s.composeVars(rel))
+}
+
 // setsDockerConfig tells whether the environment's variables set
 // DOCKER_CONFIG for compose (see composeDetect).
 func (s *session) setsDockerConfig() bool {
@@ -134,7 +139,7 @@ func (s *session) upload(ctx context.Context, b *bundle) error {
 // skips hosts that still have the image (a rollback to a kept release).
 func (s *session) pull(ctx context.Context, rel release, n int, onlyMissing bool) error {
 	return s.eachOf(n, func(i int) error {
-		c := s.comp[i].with(s.composeVars(rel))
+		c := s.composeFor(i, rel)
 		cmd := c.pull(s.services())
 		if onlyMissing {
 			cmd = "docker image inspect " + shellQuote(rel.image) + " >/dev/null 2>&1 || { " + cmd + "; }"
@@ -146,7 +151,7 @@ func (s *session) pull(ctx context.Context, rel release, n int, onlyMissing bool
 // releaseCommands runs each release command once, on the primary host, in
 // a one-off container of the new image; their output is shown.
 func (s *session) releaseCommands(ctx context.Context, rel release) error {
-	c := s.comp[0].with(s.composeVars(rel))
+	c := s.composeFor(0, rel)
 	out := s.d.Out
 	if out == nil {
 		out = io.Discard

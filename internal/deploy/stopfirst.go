@@ -79,10 +79,10 @@ func (s *session) roll(ctx context.Context, rel release, back *release, n int, a
 	for i := range n {
 		reached := s.switched
 		s.switched = max(s.switched, i+1)
-		c := s.comp[i].with(s.composeVars(rel))
+		c := s.composeFor(i, rel)
 		var bc *compose
 		if back != nil && back.image != "" {
-			b := s.comp[i].with(s.composeVars(*back))
+			b := s.composeFor(i, *back)
 			bc = &b
 		}
 		var out bytes.Buffer
