@@ -43,6 +43,29 @@ type Server struct {
 // Host returns user@address:port.
 func (s *Server) Host() string { return s.User + "@" + s.Addr }
 
+// Dial connects to the server as User with Identity, checking its host
+// key against KnownHosts; the caller closes the client.
+func (s *Server) Dial(t testing.TB) *ssh.Client {
+	t.Helper()
+	key, err := os.ReadFile(s.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.ParsePrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, err := knownhosts.New(s.KnownHosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ssh.Dial("tcp", s.Addr, &ssh.ClientConfig{User: s.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: check, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // WrongKnownHosts writes a known_hosts file that pins another key for the
 // server's address, as after a reinstall or during an attack.
 func (s *Server) WrongKnownHosts(t testing.TB) string {

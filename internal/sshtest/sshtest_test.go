@@ -2,7 +2,6 @@ package sshtest
 
 import (
 	"bytes"
-	"os"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -12,22 +11,7 @@ import (
 // run runs command on s as its user, with its key, and returns stdout.
 func run(t *testing.T, s *Server, command string) string {
 	t.Helper()
-	pem, err := os.ReadFile(s.Identity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ssh.ParsePrivateKey(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	check, err := knownhosts.New(s.KnownHosts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := ssh.Dial("tcp", s.Addr, &ssh.ClientConfig{User: s.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: check})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := s.Dial(t)
 	defer c.Close()
 	sess, err := c.NewSession()
 	if err != nil {

@@ -96,7 +96,7 @@ func (h *Host) docker(args ...string) *exec.Cmd {
 // connection, what version answers: "v2/ok", say.
 func (h *Host) Serving() string {
 	h.r.t.Helper()
-	c := h.r.dial(h.SSHD)
+	c := h.SSHD.Dial(h.r.t)
 	defer c.Close()
 	return h.r.serving(&http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DialContext: c.DialContext}})
 }

@@ -31,8 +31,6 @@ import (
 	"github.com/gantry-ci/gantry/internal/registrytest"
 	"github.com/gantry-ci/gantry/internal/sshtest"
 	"github.com/gantry-ci/gantry/internal/testenv"
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 // Rig is one deploy environment for a test. Its Vars are what
@@ -241,7 +239,7 @@ func (r *Rig) userDockerConfig(creds string) string {
 // would otherwise test v2.
 func (r *Rig) checkCompose(srv *sshtest.Server, component string) {
 	r.t.Helper()
-	c := r.dial(srv)
+	c := srv.Dial(r.t)
 	defer c.Close()
 	sess, err := c.NewSession()
 	if err != nil {
@@ -261,28 +259,6 @@ func (r *Rig) checkCompose(srv *sshtest.Server, component string) {
 		r.t.Fatalf("%s, and %s=%s requires %s", msg, testenv.RequireEnv, os.Getenv(testenv.RequireEnv), component)
 	}
 	r.t.Skipf("%s; set %s=%s to make this a failure", msg, testenv.RequireEnv, component)
-}
-
-// dial connects to srv as its user, checking its host key.
-func (r *Rig) dial(srv *sshtest.Server) *ssh.Client {
-	r.t.Helper()
-	key, err := os.ReadFile(srv.Identity)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	signer, err := ssh.ParsePrivateKey(key)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	check, err := knownhosts.New(srv.KnownHosts)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	c, err := ssh.Dial("tcp", srv.Addr, &ssh.ClientConfig{User: srv.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: check, Timeout: 10 * time.Second})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return c
 }
 
 // Push builds (once) the app variant (v1, v2, v3 failing its health
