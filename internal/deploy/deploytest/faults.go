@@ -73,18 +73,10 @@ type ServiceEvent struct {
 // one-off ones) on the host's engine since then, oldest first.
 func (h *Host) ServiceEvents(service string, since time.Time) []ServiceEvent {
 	h.r.t.Helper()
-	unix := func(t time.Time) string { return strconv.FormatFloat(float64(t.UnixNano())/1e9, 'f', 3, 64) }
-	out, err := h.docker("events", "--since", unix(since), "--until", unix(time.Now()),
-		"--filter", "type=container",
-		"--filter", "label=com.docker.compose.project="+h.r.Project,
-		"--filter", "label=com.docker.compose.service="+service,
-		"--filter", "label=com.docker.compose.oneoff=False",
-		"--format", `{{.TimeNano}} {{.Action}} {{index .Actor.Attributes "image"}}`).Output()
-	if err != nil {
-		h.r.t.Fatalf("docker events on %s: %v", h.SSHD.Host(), err)
-	}
+	out := h.events(since, `{{.TimeNano}} {{.Action}} {{index .Actor.Attributes "image"}}`,
+		"label=com.docker.compose.service="+service, "label=com.docker.compose.oneoff=False")
 	var evs []ServiceEvent
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue

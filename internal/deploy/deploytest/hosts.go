@@ -175,15 +175,24 @@ func (h *Host) Switches(since time.Time) int {
 // compose oneoff label is oneoff.
 func (h *Host) created(since time.Time, oneoff string) int {
 	h.r.t.Helper()
+	return len(strings.Fields(h.events(since, "{{.ID}}", "event=create", "label=com.docker.compose.oneoff="+oneoff)))
+}
+
+// events lists, in format, what happened to the project's containers on
+// the host's engine since then, as docker events filters them further.
+func (h *Host) events(since time.Time, format string, filters ...string) string {
+	h.r.t.Helper()
 	unix := func(t time.Time) string { return strconv.FormatFloat(float64(t.UnixNano())/1e9, 'f', 3, 64) }
-	out, err := h.docker("events", "--since", unix(since), "--until", unix(time.Now()),
-		"--filter", "type=container", "--filter", "event=create",
-		"--filter", "label=com.docker.compose.project="+h.r.Project,
-		"--filter", "label=com.docker.compose.oneoff="+oneoff, "--format", "{{.ID}}").Output()
+	args := []string{"events", "--since", unix(since), "--until", unix(time.Now()),
+		"--filter", "type=container", "--filter", "label=com.docker.compose.project=" + h.r.Project}
+	for _, f := range filters {
+		args = append(args, "--filter", f)
+	}
+	out, err := h.docker(append(args, "--format", format)...).Output()
 	if err != nil {
 		h.r.t.Fatalf("docker events on %s: %v", h.SSHD.Host(), err)
 	}
-	return len(strings.Fields(string(out)))
+	return string(out)
 }
 
 // Has tells whether the host has the file at rel in the app's directory.
