@@ -110,12 +110,7 @@ func lintProblems(errs []*gitlabci.Error) []lintProblem {
 // warningText is a warning as a compiler writes one:
 // file:line:col: warning: message (hint).
 func warningText(w *gitlabci.Error) string {
-	msg := w.Msg
-	if w.Hint != "" {
-		msg += " (" + w.Hint + ")"
-	}
-	if at := w.Pos.String(); at != "" {
-		return at + ": warning: " + msg
-	}
-	return "warning: " + msg
+	c := *w
+	c.Msg = "warning: " + c.Msg
+	return c.Error()
 }
