@@ -23,7 +23,7 @@ func (s *session) recover(ctx context.Context, rep *Report, rec Record, prev *Cu
 		if err := s.roll(ctx, back, nil, s.switched, nil); err != nil {
 			return err
 		}
-		return s.gate(ctx, &Report{}, back, s.d.vars(s.e, back, nil), false)
+		return s.gate(ctx, &Report{}, back, s.targets(s.d.vars(s.e, back, nil)), false)
 	})
 	if err != nil {
 		return s.finish(ctx, rep, rec, Degraded, fmt.Errorf("%w; the rollback to %s failed too: %v", cause, prev.Tag, err), nil)

@@ -241,7 +241,7 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 	}
 
 	// From here on the environment changes: a failure rolls back.
-	targets := newTargets(expandChecks(s.e.Health, vars), s.remotes, s.hosts)
+	targets := s.targets(vars)
 	detail := strings.Join(s.services(), ", ")
 	if len(s.remotes) > 1 {
 		detail += " on each host in turn"
@@ -262,7 +262,7 @@ func (s *session) run(ctx context.Context, rel release, pick bool) (*Report, err
 		return s.finish(ctx, rep, rec, Failed, fmt.Errorf("%s: %w", StepRoll, err), nil)
 	}
 	if err == nil {
-		err = s.gate(ctx, rep, rel, vars, true)
+		err = s.gate(ctx, rep, rel, targets, true)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -294,10 +294,15 @@ func (s *session) hostGate(ctx context.Context, rep *Report, targets []target, i
 	return nil
 }
 
-// gate waits for the release's health checks, runs the post_deploy hooks
-// and watches the observation window.
-func (s *session) gate(ctx context.Context, rep *Report, rel release, vars expr.Lookup, hooks bool) error {
-	targets := newTargets(expandChecks(s.e.Health, vars), s.remotes, s.hosts)
+// targets binds the environment's health checks, expanded with vars, to
+// where each runs from.
+func (s *session) targets(vars expr.Lookup) []target {
+	return newTargets(expandChecks(s.e.Health, vars), s.remotes, s.hosts)
+}
+
+// gate waits for the release's health checks (targets), runs the
+// post_deploy hooks and watches the observation window.
+func (s *session) gate(ctx context.Context, rep *Report, rel release, targets []target, hooks bool) error {
 	if len(targets) == 0 {
 		return nil
 	}
