@@ -1,7 +1,6 @@
 package gantryfile
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -116,14 +115,6 @@ func TestParseCoverageErrors(t *testing.T) {
 		{"top-level typo", "coverag: {minimum: 80}\n", `gantry.yml:1:1: gantry.yml: unknown key "coverag" (did you mean "coverage"?)`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("gantry.yml", []byte(tt.src))
-			if err == nil {
-				t.Fatalf("no error, want %q", tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error:\n  %v\nwant it to contain:\n  %s", err, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantParseError(t, tt.src, tt.want) })
 	}
 }

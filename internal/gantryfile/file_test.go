@@ -115,15 +115,7 @@ func TestParseErrorsHavePositions(t *testing.T) {
 		{"incomplete email", base + "notify: {email: {server: 'h:25'}}\n", "gantry.yml:7:17: notify: email is incomplete"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("gantry.yml", []byte(tt.src))
-			if err == nil {
-				t.Fatalf("no error, want %q", tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error:\n  %v\nwant it to contain:\n  %s", err, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantParseError(t, tt.src, tt.want) })
 	}
 }
 
@@ -226,5 +218,18 @@ func TestEnvFileFromAs(t *testing.T) {
 	e := f.Environments[0]
 	if e.EnvFile != "$PROD_ENV" || e.EnvFileAs != ".env.prod" {
 		t.Errorf("env file %q as %q", e.EnvFile, e.EnvFileAs)
+	}
+}
+
+// wantParseError checks that src fails to parse with an error containing
+// want.
+func wantParseError(t *testing.T, src, want string) {
+	t.Helper()
+	_, err := Parse("gantry.yml", []byte(src))
+	if err == nil {
+		t.Fatalf("no error, want %q", want)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error:\n  %v\nwant it to contain:\n  %s", err, want)
 	}
 }
