@@ -17,13 +17,10 @@
 package dockertest
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"math/big"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -206,7 +203,7 @@ func (h *Host) startEngine(data string) {
 	})
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		err := ping(sock)
+		err := testenv.PingDocker(h.DockerHost)
 		if err == nil {
 			return
 		}
@@ -234,25 +231,6 @@ func (h *Host) removeContainers() {
 			h.t.Logf("dockertest: docker rm: %v: %s", err, out)
 		}
 	}
-}
-
-// ping asks the engine at sock for /_ping.
-func ping(sock string) error {
-	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", sock)
-	}}
-	defer tr.CloseIdleConnections()
-	c := &http.Client{Transport: tr, Timeout: 2 * time.Second}
-	resp, err := c.Get("http://docker/_ping")
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("/_ping: %s", resp.Status)
-	}
-	return nil
 }
 
 func tail(file string) string {

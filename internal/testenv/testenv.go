@@ -77,12 +77,19 @@ func check(component string) error {
 }
 
 // pingDocker asks the engine at DOCKER_HOST (default the local socket) for
-// /_ping, without the Docker SDK so that this package stays light.
+// /_ping.
 func pingDocker() error {
 	host := os.Getenv("DOCKER_HOST")
 	if host == "" {
 		host = "unix:///var/run/docker.sock"
 	}
+	return PingDocker(host)
+}
+
+// PingDocker asks the engine at host, a DOCKER_HOST address (unix:// or
+// tcp://), for /_ping, without the Docker SDK so that this package stays
+// light.
+func PingDocker(host string) error {
 	u, err := url.Parse(host)
 	if err != nil {
 		return fmt.Errorf("DOCKER_HOST %q: %w", host, err)
