@@ -175,9 +175,6 @@ func (ds *downstream) run(ctx context.Context, d *scheduler.Downstream) schedule
 
 // includes lists a trigger's include entries, with their kind.
 func includes(t *pipeline.Trigger) []string {
-	if len(t.Includes) == 0 {
-		return t.Include
-	}
 	var out []string
 	for _, in := range t.Includes {
 		s := in.Kind + ": " + in.File
@@ -196,11 +193,6 @@ func (ds *downstream) childFile(ctx context.Context, d *scheduler.Downstream, tm
 	j := d.Job
 	t := j.Spec.Trigger
 	incs := t.Includes
-	if len(incs) == 0 {
-		for _, f := range t.Include {
-			incs = append(incs, pipeline.TriggerInclude{Kind: "local", File: f})
-		}
-	}
 	if len(incs) == 0 {
 		return "", errors.New("trigger:include names no file")
 	}

@@ -275,7 +275,7 @@ func (d *decoder) trigger(v val) *pipeline.Trigger {
 				}
 			}
 		case "include":
-			t.Include, t.Includes = d.triggerInclude(fv)
+			t.Includes = d.triggerInclude(fv)
 		}
 	}
 	return t
@@ -292,21 +292,20 @@ var triggerIncludeForms = []includeForm{
 	{"remote", []string{"remote", "inputs"}, []string{"remote"}},
 }
 
-func (d *decoder) triggerInclude(v val) ([]string, []pipeline.TriggerInclude) {
+func (d *decoder) triggerInclude(v val) []pipeline.TriggerInclude {
 	if isStr(v.n) {
 		if s := d.yamlPath(v); s != "" {
-			return []string{s}, []pipeline.TriggerInclude{{Kind: "local", File: s, Pos: v.pos}}
+			return []pipeline.TriggerInclude{{Kind: "local", File: s, Pos: v.pos}}
 		}
-		return nil, nil
+		return nil
 	}
 	if v.n == nil || v.n.Kind != Seq {
 		d.fail(v, "a file path or a list of includes")
-		return nil, nil
+		return nil
 	}
 	if len(v.n.Items) > 3 {
 		d.errorf(v.pos, "", "%s: at most 3 files", v.path)
 	}
-	var out []string
 	var incs []pipeline.TriggerInclude
 	for i := range v.n.Items {
 		iv := v.item(i)
@@ -314,7 +313,6 @@ func (d *decoder) triggerInclude(v val) ([]string, []pipeline.TriggerInclude) {
 		if s == "" {
 			continue
 		}
-		out = append(out, s)
 		inc := pipeline.TriggerInclude{File: s, Pos: iv.pos}
 		for _, f := range triggerIncludeForms {
 			if iv.n.Lookup(f.name) != nil {
@@ -327,5 +325,5 @@ func (d *decoder) triggerInclude(v val) ([]string, []pipeline.TriggerInclude) {
 		}
 		incs = append(incs, inc)
 	}
-	return out, incs
+	return incs
 }

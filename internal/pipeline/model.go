@@ -258,15 +258,22 @@ type Environment struct {
 type Trigger struct {
 	Project string
 	Branch  string
-	// Include holds the paths of trigger:include; Includes the same
-	// entries with their kind.
-	Include  []string
+	// Includes are the entries of trigger:include, with their kind.
 	Includes []TriggerInclude
 	Strategy string
 	// NoYAMLVariables is forward:yaml_variables: false: the job's
 	// variables stay out of the downstream pipeline.
 	NoYAMLVariables bool
 	Pos             Pos
+}
+
+// Files lists the paths, URLs or references of t's trigger:include.
+func (t *Trigger) Files() []string {
+	var out []string
+	for _, in := range t.Includes {
+		out = append(out, in.File)
+	}
+	return out
 }
 
 // TriggerInclude is one entry of trigger:include.

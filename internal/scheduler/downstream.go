@@ -87,8 +87,8 @@ func (r *run) triggerReason(j *plan.Job) string {
 		return fmt.Sprintf("trigger: multi-project pipelines are not supported yet (%s was not triggered)", t.Project)
 	}
 	what := "the child pipeline"
-	if len(t.Include) > 0 {
-		what = strings.Join(t.Include, ", ")
+	if files := t.Files(); len(files) > 0 {
+		what = strings.Join(files, ", ")
 	}
 	return fmt.Sprintf("trigger: child pipelines are not supported yet (%s was not run)", what)
 }

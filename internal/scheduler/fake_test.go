@@ -147,7 +147,13 @@ func retry(max int, whens []string, codes ...int) jobOpt {
 }
 
 func trigger(project string, include ...string) jobOpt {
-	return func(j *plan.Job) { j.Spec.Trigger = &pipeline.Trigger{Project: project, Include: include} }
+	return func(j *plan.Job) {
+		t := &pipeline.Trigger{Project: project}
+		for _, f := range include {
+			t.Includes = append(t.Includes, pipeline.TriggerInclude{Kind: "local", File: f})
+		}
+		j.Spec.Trigger = t
+	}
 }
 
 func resource(g string) jobOpt { return func(j *plan.Job) { j.Spec.ResourceGroup = g } }
