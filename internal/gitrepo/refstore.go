@@ -257,22 +257,7 @@ func (r *refStore) tags() (map[string]packedRef, error) {
 			tags[name] = p
 		}
 	}
-	root := filepath.Join(r.l.commonDir, "refs", "tags")
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && path == root {
-				return nil
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(r.l.commonDir, path)
-		if err != nil {
-			return err
-		}
-		name := filepath.ToSlash(rel)
+	err := r.eachLoose("refs/tags", func(name string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() || !validRefName(name) {
 			return fmt.Errorf("tag %s: %w", name, errUnsupported)
 		}
@@ -291,4 +276,26 @@ func (r *refStore) tags() (map[string]packedRef, error) {
 		return nil
 	})
 	return tags, err
+}
+
+// eachLoose calls f for each file under the loose ref directory dir
+// ("refs/tags") with its ref name. A directory deleted meanwhile is
+// skipped, as git would no longer see it.
+func (r *refStore) eachLoose(dir string, f func(name string, d fs.DirEntry) error) error {
+	return filepath.WalkDir(filepath.Join(r.l.commonDir, filepath.FromSlash(dir)), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(r.l.commonDir, path)
+		if err != nil {
+			return err
+		}
+		return f(filepath.ToSlash(rel), d)
+	})
 }
