@@ -1,7 +1,6 @@
 package workspace
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gantry-ci/gantry/internal/gitrepo"
 )
 
 // gitTemplate is the .git every job of a pipeline gets, as file contents:
@@ -39,13 +40,15 @@ var gitDirs = []string{"objects", "objects/info", "refs"}
 
 // newGitTemplate reads what the jobs' .git needs from the repository at
 // top: where its objects are, its branches and tags, and HEAD's tree as an
-// index (cached under .gantry/git by commit: the one git command here).
+// index (cached under .gantry/git by commit: the one git command, but
+// for repositories gitrepo leaves to git).
 func (d *Dir) newGitTemplate(ctx context.Context, top, head string) (*gitTemplate, error) {
-	common, err := commonDir(ctx, top)
+	repo := gitrepo.Open(top)
+	common, err := repo.CommonDir(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("git template: %w", err)
 	}
-	refs, err := readRefs(ctx, top, common)
+	refs, err := repo.BranchesAndTags(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("git template: %w", err)
 	}
@@ -62,7 +65,7 @@ func (d *Dir) newGitTemplate(ctx context.Context, top, head string) (*gitTemplat
 		}
 	}
 	if len(refs) > 0 {
-		t.files["packed-refs"] = refs
+		t.files["packed-refs"] = packedRefs(refs)
 	}
 	return t, nil
 }
@@ -91,66 +94,9 @@ func quoteConfig(v string) string {
 	return `"` + r.Replace(v) + `"`
 }
 
-// commonDir finds the directory holding the repository's objects and refs:
-// top/.git, or for a linked worktree (.git is a file) the main
-// repository's. Both are files git keeps stable; anything unexpected is
-// asked of git.
-func commonDir(ctx context.Context, top string) (string, error) {
-	dotGit := filepath.Join(top, ".git")
-	fi, err := os.Lstat(dotGit)
-	if err == nil && fi.IsDir() {
-		return dotGit, nil
-	}
-	if err == nil && fi.Mode().IsRegular() {
-		b, err := os.ReadFile(dotGit)
-		if gd, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: "); err == nil && ok {
-			if !filepath.IsAbs(gd) {
-				gd = filepath.Join(top, gd)
-			}
-			c, err := os.ReadFile(filepath.Join(gd, "commondir"))
-			switch {
-			case errors.Is(err, fs.ErrNotExist):
-				return filepath.Clean(gd), nil
-			case err == nil:
-				cd := strings.TrimSpace(string(c))
-				if !filepath.IsAbs(cd) {
-					cd = filepath.Join(gd, cd)
-				}
-				return filepath.Clean(cd), nil
-			}
-		}
-	}
-	out, err := gitOutput(ctx, top, "rev-parse", "--path-format=absolute", "--git-common-dir")
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-// readRefs returns the packed-refs file of a job's .git: the user's
-// branches as origin's, and the tags. It reads the files backend's
-// packed-refs and loose refs itself (read-only, and a half-written ref
-// only costs a job a branch name); a reftable repository is asked of git.
-func readRefs(ctx context.Context, top, common string) ([]byte, error) {
-	refs := map[string]string{} // name -> object
-	if _, err := os.Stat(filepath.Join(common, "reftable")); err == nil {
-		out, err := gitOutput(ctx, top, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags")
-		if err != nil {
-			return nil, err
-		}
-		parsePackedRefs(out, refs)
-	} else {
-		if b, err := os.ReadFile(filepath.Join(common, "packed-refs")); err == nil {
-			parsePackedRefs(b, refs)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		for _, kind := range []string{"refs/heads", "refs/tags"} {
-			if err := readLooseRefs(common, kind, refs); err != nil {
-				return nil, err
-			}
-		}
-	}
+// packedRefs is the packed-refs file of a job's .git: the user's
+// branches as origin's, and the tags.
+func packedRefs(refs map[string]string) []byte {
 	names := make([]string, 0, len(refs))
 	for name := range refs {
 		names = append(names, name)
@@ -165,65 +111,7 @@ func readRefs(ctx context.Context, top, common string) ([]byte, error) {
 			fmt.Fprintf(&b, "%s %s\n", refs[name], name)
 		}
 	}
-	return b.Bytes(), nil
-}
-
-// parsePackedRefs reads "object refname" lines; comments and peeled lines
-// ("^object") are skipped.
-func parsePackedRefs(b []byte, refs map[string]string) {
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		obj, name, ok := strings.Cut(sc.Text(), " ")
-		if ok && isObjectName(obj) && validRefName(name) {
-			refs[name] = obj
-		}
-	}
-}
-
-// readLooseRefs reads the loose refs under common/kind, which win over
-// packed ones. Symbolic refs are skipped.
-func readLooseRefs(common, kind string, refs map[string]string) error {
-	root := filepath.Join(common, filepath.FromSlash(kind))
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if !d.Type().IsRegular() || strings.HasSuffix(p, ".lock") {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil // deleted meanwhile
-		}
-		rel, _ := filepath.Rel(root, p) // p is under root by construction
-		name := kind + "/" + filepath.ToSlash(rel)
-		if obj := strings.TrimSpace(string(b)); isObjectName(obj) && validRefName(name) {
-			refs[name] = obj
-		}
-		return nil
-	})
-	return err
-}
-
-// validRefName keeps names that cannot break the packed-refs format.
-func validRefName(name string) bool {
-	return name != "" && !strings.ContainsAny(name, " \n\r\t\x00")
-}
-
-func isObjectName(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	return b.Bytes()
 }
 
 // headIndex returns an index of head's tree, from .gantry/git when an

@@ -244,6 +244,24 @@ func TestWorkspaceGitRefs(t *testing.T) {
 	}
 }
 
+// TestWorkspaceGitSHA256: a SHA-256 repository's jobs get a SHA-256 .git
+// with its branches and tags.
+func TestWorkspaceGitSHA256(t *testing.T) {
+	root := t.TempDir()
+	git(t, root, "init", "-q", "-b", "main", "--object-format=sha256")
+	writeFiles(t, root, map[string]string{"a": "a"})
+	git(t, root, "add", "-A")
+	git(t, root, "commit", "-q", "-m", "init")
+	git(t, root, "tag", "v1")
+
+	_, src := snapshot(t, root)
+	ws := create(t, src, "job")
+	head := git(t, root, "rev-parse", "HEAD")
+	if got := git(t, ws, "rev-parse", "HEAD", "origin/main", "v1"); len(head) != 64 || got != head+"\n"+head+"\n"+head {
+		t.Errorf("HEAD, origin/main, v1 in the workspace = %q, want %s", got, head)
+	}
+}
+
 func TestNewSourceFilters(t *testing.T) {
 	root := t.TempDir()
 	d, err := Open(root)
