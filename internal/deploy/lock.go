@@ -64,13 +64,32 @@ func acquireLock(ctx context.Context, r Remote, dir string, l Lock, wait time.Du
 		if err := json.Unmarshal([]byte(holder), &h); err != nil {
 			h = Lock{Who: "unknown (unreadable lock file)", Reason: strings.TrimSpace(holder)}
 		}
+		if err := waitFree(ctx, r, dir, deadline); err != nil {
+			if errors.Is(err, errStillHeld) {
+				return "", &LockedError{Env: l.Env, Holder: h}
+			}
+			return "", err
+		}
+	}
+}
+
+var errStillHeld = errors.New("lock still held")
+
+// waitFree polls the lock file alone (not the upload that comes with a
+// take) until it is gone, or returns errStillHeld once deadline passes.
+func waitFree(ctx context.Context, r Remote, dir string, deadline time.Time) error {
+	for {
 		if time.Now().After(deadline) {
-			return "", &LockedError{Env: l.Env, Holder: h}
+			return errStillHeld
 		}
 		select {
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return ctx.Err()
 		case <-time.After(lockPollEvery):
+		}
+		held, err := readLock(ctx, r, dir)
+		if err == nil && held == nil {
+			return nil
 		}
 	}
 }
